@@ -15,7 +15,8 @@ class BudgetSpec {
   static BudgetSpec absolute(Bytes bytes);
   static BudgetSpec percent(double percent);  // of the device's capacity, in (0, 100]
 
-  // "12GiB", "800MiB", "1.5G", "80%". Throws Error(kUsage) with the accepted forms on anything else.
+  // "12GiB", "800MiB", "1.5G", "80%", "unlimited". Throws Error(kUsage) with the accepted forms on
+  // anything else, including 0, negative sizes and percentages outside (0, 100].
   static BudgetSpec parse(std::string_view text);
 
   bool is_unlimited() const { return !bytes_ && !percent_; }

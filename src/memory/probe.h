@@ -34,10 +34,20 @@ struct GpuMemory {
   Bytes free = 0;
 };
 
+// Never throw: a file that cannot be read leaves its fields 0 (or absent where optional), because
+// the sampler calls these from its own thread and an unreadable /proc must not end the analysis.
 ProcessMemory read_process_memory();
+// The same without PSS (which makes the kernel walk every mapping): for frequent readings.
+ProcessMemory read_process_memory_without_pss();
 SystemMemory read_system_memory();
 // nullopt when no CUDA device is present (or vidscope was built without CUDA).
 std::optional<GpuMemory> read_gpu_memory();
+
+// The seam a GPU backend plugs into: read_gpu_memory() calls the installed reader, or returns nullopt
+// when none is installed (the CPU-only build). A CUDA backend installs its reader once at start-up;
+// nullptr uninstalls. Thread-safe; the reader itself must be thread-safe and must not throw.
+using GpuMemoryReader = std::optional<GpuMemory> (*)();
+void set_gpu_memory_reader(GpuMemoryReader reader);
 
 // The RAM this process may use: min(MemAvailable + own RSS, cgroup limit), i.e. what a budget
 // of "100%" means.
@@ -45,5 +55,6 @@ Bytes ram_capacity();
 
 void to_json(nlohmann::json& out, const ProcessMemory& m);
 void to_json(nlohmann::json& out, const SystemMemory& m);
+void to_json(nlohmann::json& out, const GpuMemory& m);
 
 }  // namespace vidscope::memory

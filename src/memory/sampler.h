@@ -3,7 +3,9 @@
 // analyzers running at that moment, so the report can show where memory went.
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -20,31 +22,43 @@ struct MemorySample {
   Bytes rss = 0;
   Bytes rss_anon = 0;
   Bytes rss_file = 0;
+  std::optional<Bytes> pss;         // absent where the kernel lacks smaps_rollup
   std::optional<Bytes> gpu_used;    // absent without a GPU
   std::vector<std::string> active;  // analyzers running when the sample was taken
 };
 
+// Thread-safety: every public member may be called from any thread.
+// Peaks are exact over every reading taken; the timeline kept for samples() is thinned once it holds
+// kMaxTimelineSamples (every other sample dropped, keeping the higher RSS of each pair) so a long
+// video does not make it grow without bound.
 class MemorySampler {
  public:
+  static constexpr size_t kMaxTimelineSamples = 4096;
+
   explicit MemorySampler(std::chrono::milliseconds interval = std::chrono::milliseconds(100));
   ~MemorySampler();  // stops the thread
   MemorySampler(const MemorySampler&) = delete;
   MemorySampler& operator=(const MemorySampler&) = delete;
 
-  void start();
-  void stop();  // takes one last sample; idempotent
+  void start();  // a second call while running does nothing
+  void stop();   // takes one last sample; idempotent
 
-  // Thread-safe: mark an owner (analyzer name) as running or finished.
+  // Mark an owner (analyzer name) as running or finished. Both take a quick RSS reading that counts
+  // toward the owner's peak, so a step shorter than the interval still has a peak.
   void enter(const std::string& owner);
   void leave(const std::string& owner);
 
   std::vector<MemorySample> samples() const;
   Bytes peak_rss() const;
+  Bytes peak_rss_anon() const;
+  std::optional<Bytes> peak_pss() const;  // absent when PSS could never be read
   // Peak RSS seen while `owner` was active (0 when never sampled while active).
   Bytes peak_rss_while(const std::string& owner) const;
 
  private:
   void take_sample();
+  void record_peaks_locked(Bytes rss, Bytes rss_anon, const std::optional<Bytes>& pss);
+  void append_to_timeline_locked(MemorySample sample);
   void run();
 
   std::chrono::milliseconds interval_;
@@ -55,6 +69,12 @@ class MemorySampler {
   bool stop_requested_ = false;
   std::multiset<std::string> active_;
   std::vector<MemorySample> samples_;
+  size_t timeline_stride_ = 1;   // keep every n-th periodic sample (grows as the timeline is thinned)
+  size_t samples_seen_ = 0;
+  Bytes peak_rss_ = 0;
+  Bytes peak_rss_anon_ = 0;
+  std::optional<Bytes> peak_pss_;
+  std::map<std::string, Bytes> peak_while_;
   std::thread thread_;
 };
 
