@@ -1,0 +1,124 @@
+#include "tensor/matmul.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "tensor/view_checks.h"
+
+namespace vidscope::tensor {
+
+namespace {
+
+constexpr std::int64_t kPanelK = 256;      // inputs per packed panel: 32 x 256 f32 = 32 KiB (L1-L2)
+constexpr std::int64_t kPanelsPerGroup = 4;  // panels sharing one pass over x (x reuse from L1)
+constexpr std::int64_t kGemvColumnAlign = 16;
+constexpr std::int64_t kTasksPerThread = 4;  // spare tasks absorb a core that is busy elsewhere
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+void check_matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& y) {
+  constexpr std::string_view op = "matmul";
+  require_f32_rows(op, "x", x);
+  require_f32_rows(op, "y", y);
+  if (w.rank < 1 || (w.elements() > 0 && w.data == nullptr)) fail_view_check(op, "W is empty: " + w.describe());
+  if (w.cols() != x.cols()) fail_view_check(op, "W " + w.describe() + " does not match x " + x.describe());
+  if (w.rows() > 1 && w.row_stride < w.dense_row_bytes()) fail_view_check(op, "W row stride too small: " + w.describe());
+  if (y.rows() != x.rows() || y.cols() != w.rows()) {
+    fail_view_check(op, "y " + y.describe() + " is not [" + std::to_string(x.rows()) + ", " + std::to_string(w.rows()) + "]");
+  }
+  if (bias != nullptr) {
+    require_f32_rows(op, "bias", *bias);
+    if (bias->elements() != w.rows()) fail_view_check(op, "bias " + bias->describe() + " does not have N elements");
+  }
+}
+
+void run_gemv(const KernelContext& ctx, const TensorView& x, const TensorView& w, const float* bias, const TensorView& y) {
+  const std::int64_t n_total = w.rows();
+  const std::int64_t target_tasks = static_cast<std::int64_t>(ctx.threads()) * kTasksPerThread;
+  const std::int64_t chunk = std::max(kGemvColumnAlign, ceil_div(ceil_div(n_total, target_tasks), kGemvColumnAlign) * kGemvColumnAlign);
+  const auto gemv = ctx.kernels->gemv[static_cast<int>(w.dtype)];
+  GemvArgs base;
+  base.x = x.f32_row(0);
+  base.x_stride = static_cast<std::int64_t>(x.row_stride / sizeof(float));
+  base.rows = static_cast<int>(x.rows());
+  base.w = static_cast<const std::uint8_t*>(w.data);
+  base.w_stride = w.row_stride;
+  base.k = x.cols();
+  base.bias = bias;
+  base.y = y.f32_row(0);
+  base.y_stride = static_cast<std::int64_t>(y.row_stride / sizeof(float));
+  ctx.parallel_for(static_cast<std::size_t>(ceil_div(n_total, chunk)), [&](std::size_t task) {
+    GemvArgs args = base;
+    args.n_begin = static_cast<std::int64_t>(task) * chunk;
+    args.n_end = std::min(n_total, args.n_begin + chunk);
+    gemv(args);
+  });
+}
+
+void run_gemm(const KernelContext& ctx, const TensorView& x, const TensorView& w, const float* bias, const TensorView& y) {
+  const KernelTable& t = *ctx.kernels;
+  const std::int64_t m_total = x.rows(), n_total = w.rows(), k_total = x.cols();
+  const std::int64_t nr = t.gemm_nr, mr = t.gemm_mr;
+  const std::int64_t group_cols = nr * kPanelsPerGroup;
+  const std::int64_t groups = ceil_div(n_total, group_cols);
+  // Few column groups (narrow W): also split rows of x, at the price of packing a panel per split.
+  const std::int64_t wanted = static_cast<std::int64_t>(ctx.threads()) * kTasksPerThread;
+  const std::int64_t row_splits = std::clamp(ceil_div(wanted, groups), std::int64_t{1}, std::max<std::int64_t>(1, m_total / (8 * mr)));
+  const std::int64_t rows_per_split = ceil_div(ceil_div(m_total, row_splits), mr) * mr;
+  const auto pack = t.pack_panel[static_cast<int>(w.dtype)];
+  const std::int64_t x_stride = static_cast<std::int64_t>(x.row_stride / sizeof(float));
+  const std::int64_t y_stride = static_cast<std::int64_t>(y.row_stride / sizeof(float));
+
+  ctx.parallel_for(static_cast<std::size_t>(groups * row_splits), [&](std::size_t task) {
+    thread_local std::vector<float> packed;
+    packed.resize(static_cast<std::size_t>(group_cols * kPanelK));
+    const std::int64_t group = static_cast<std::int64_t>(task) % groups;
+    const std::int64_t split = static_cast<std::int64_t>(task) / groups;
+    const std::int64_t n0 = group * group_cols;
+    const std::int64_t n_cols = std::min(group_cols, n_total - n0);
+    const std::int64_t panels = ceil_div(n_cols, nr);
+    const std::int64_t m_begin = split * rows_per_split;
+    const std::int64_t m_end = std::min(m_total, m_begin + rows_per_split);
+    if (m_begin >= m_end) return;
+    for (std::int64_t k0 = 0; k0 < k_total; k0 += kPanelK) {
+      const std::int64_t kc = std::min(kPanelK, k_total - k0);
+      for (std::int64_t p = 0; p < panels; ++p) {
+        const int n_valid = static_cast<int>(std::min(nr, n_cols - p * nr));
+        pack(w.row(n0 + p * nr), w.row_stride, n_valid, k0, kc, packed.data() + p * kc * nr);
+      }
+      for (std::int64_t m0 = m_begin; m0 < m_end; m0 += mr) {
+        const int rows = static_cast<int>(std::min(mr, m_end - m0));
+        for (std::int64_t p = 0; p < panels; ++p) {
+          const int n_valid = static_cast<int>(std::min(nr, n_cols - p * nr));
+          t.gemm_tile(x.f32_row(m0) + k0, x_stride, rows, packed.data() + p * kc * nr, kc,
+                      y.f32_row(m0) + n0 + p * nr, y_stride, n_valid, k0 > 0);
+        }
+      }
+    }
+    if (bias != nullptr) {
+      for (std::int64_t m = m_begin; m < m_end; ++m) t.add(y.f32_row(m) + n0, bias + n0, y.f32_row(m) + n0, n_cols);
+    }
+  });
+}
+
+}  // namespace
+
+void matmul(const KernelContext& ctx, const TensorView& x, const TensorView& w, const TensorView* bias,
+            const TensorView& y) {
+  check_matmul(x, w, bias, y);
+  if (x.rows() == 0 || w.rows() == 0) return;
+  const float* bias_data = bias != nullptr ? static_cast<const float*>(bias->data) : nullptr;
+  if (x.cols() == 0) {  // empty sum: y = bias (or 0)
+    for (std::int64_t m = 0; m < y.rows(); ++m)
+      for (std::int64_t n = 0; n < y.cols(); ++n) y.f32_row(m)[n] = bias_data != nullptr ? bias_data[n] : 0.0f;
+    return;
+  }
+  if (x.rows() <= kGemvMaxRows) {
+    run_gemv(ctx, x, w, bias_data, y);
+  } else {
+    run_gemm(ctx, x, w, bias_data, y);
+  }
+}
+
+}  // namespace vidscope::tensor

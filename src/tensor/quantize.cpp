@@ -1,0 +1,164 @@
+#include "tensor/quantize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "tensor/half.h"
+
+namespace vidscope::tensor {
+
+namespace {
+
+// Rows may sit at any byte address (memory-mapped files do not promise alignment).
+std::uint16_t load_u16(const void* base, std::int64_t i) {
+  std::uint16_t h;
+  std::memcpy(&h, static_cast<const std::uint8_t*>(base) + 2 * i, 2);
+  return h;
+}
+void store_u16(void* base, std::int64_t i, std::uint16_t h) {
+  std::memcpy(static_cast<std::uint8_t*>(base) + 2 * i, &h, 2);
+}
+
+void load_row_f32(DType type, const void* src, std::int64_t cols, float* out) {
+  switch (type) {
+    case DType::kF32:
+      std::memcpy(out, src, static_cast<std::size_t>(cols) * sizeof(float));
+      return;
+    case DType::kF16:
+      for (std::int64_t i = 0; i < cols; ++i) out[i] = f16_to_f32(load_u16(src, i));
+      return;
+    case DType::kBF16:
+      for (std::int64_t i = 0; i < cols; ++i) out[i] = bf16_to_f32(load_u16(src, i));
+      return;
+    default:
+      throw_internal_error("convert_rows: source type " + std::string(dtype_name(type)) +
+                           " is not f32, f16 or bf16");
+  }
+}
+
+void check_finite(const float* x, std::int64_t cols, std::int64_t row) {
+  for (std::int64_t i = 0; i < cols; ++i) {
+    if (!std::isfinite(x[i])) {
+      throw_input_error("weight row " + std::to_string(row) + " holds a non-finite value at column " +
+                        std::to_string(i) + "; the weights are corrupt");
+    }
+  }
+}
+
+void store_row(DType type, const float* x, std::int64_t cols, void* dst) {
+  switch (type) {
+    case DType::kF32:
+      std::memcpy(dst, x, static_cast<std::size_t>(cols) * sizeof(float));
+      return;
+    case DType::kF16:
+      for (std::int64_t i = 0; i < cols; ++i) store_u16(dst, i, f32_to_f16(x[i]));
+      return;
+    case DType::kBF16:
+      for (std::int64_t i = 0; i < cols; ++i) store_u16(dst, i, f32_to_bf16(x[i]));
+      return;
+    case DType::kQ8: quantize_row_q8(x, cols, dst); return;
+    case DType::kQ4: quantize_row_q4(x, cols, dst); return;
+  }
+}
+
+}  // namespace
+
+void quantize_row_q8(const float* x, std::int64_t cols, void* dst_row) {
+  float amax = 0.0f;
+  for (std::int64_t i = 0; i < cols; ++i) amax = std::max(amax, std::fabs(x[i]));
+  const float scale = amax / 127.0f;
+  const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
+  auto* bytes = static_cast<std::uint8_t*>(dst_row);
+  std::memcpy(bytes, &scale, sizeof(scale));
+  auto* q = reinterpret_cast<std::int8_t*>(bytes + kQ8ScaleBytes);
+  for (std::int64_t i = 0; i < cols; ++i) {
+    const float code = std::nearbyint(x[i] * inverse);
+    q[i] = static_cast<std::int8_t>(std::clamp(code, -127.0f, 127.0f));
+  }
+}
+
+void quantize_row_q4(const float* x, std::int64_t cols, void* dst_row) {
+  auto* block = static_cast<std::uint8_t*>(dst_row);
+  for (std::int64_t b0 = 0; b0 < cols; b0 += kQ4BlockSize, block += kQ4BlockBytes) {
+    const std::int64_t n = std::min(kQ4BlockSize, cols - b0);
+    float extreme = 0.0f;
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (std::fabs(x[b0 + i]) > std::fabs(extreme)) extreme = x[b0 + i];
+    }
+    const std::uint16_t d16 = f32_to_f16(extreme / -8.0f);
+    const float d = f16_to_f32(d16);
+    if (!std::isfinite(d)) {
+      throw_input_error("weight value " + std::to_string(extreme) + " is too large for q4 (f16 block scale)");
+    }
+    const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    std::uint8_t codes[kQ4BlockSize] = {};
+    for (std::int64_t i = 0; i < kQ4BlockSize; ++i) {
+      const float v = i < n ? x[b0 + i] : 0.0f;
+      const float q = std::clamp(std::nearbyint(v * inverse), -8.0f, 7.0f);
+      codes[i] = static_cast<std::uint8_t>(static_cast<int>(q) + 8);
+    }
+    std::memcpy(block, &d16, sizeof(d16));
+    for (int j = 0; j < 16; ++j) block[2 + j] = static_cast<std::uint8_t>(codes[j] | (codes[j + 16] << 4));
+  }
+}
+
+void dequantize_row(DType type, const void* row, std::int64_t cols, float* dst) {
+  if (is_plain(type)) {
+    load_row_f32(type, row, cols, dst);
+    return;
+  }
+  const auto* bytes = static_cast<const std::uint8_t*>(row);
+  if (type == DType::kQ8) {
+    float scale;
+    std::memcpy(&scale, bytes, sizeof(scale));
+    const auto* q = reinterpret_cast<const std::int8_t*>(bytes + kQ8ScaleBytes);
+    for (std::int64_t i = 0; i < cols; ++i) dst[i] = scale * static_cast<float>(q[i]);
+    return;
+  }
+  for (std::int64_t b0 = 0; b0 < cols; b0 += kQ4BlockSize, bytes += kQ4BlockBytes) {
+    std::uint16_t d16;
+    std::memcpy(&d16, bytes, sizeof(d16));
+    const float d = f16_to_f32(d16);
+    const std::int64_t n = std::min(kQ4BlockSize, cols - b0);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::uint8_t byte = bytes[2 + (i & 15)];
+      const int code = i < 16 ? (byte & 0x0f) : (byte >> 4);
+      dst[b0 + i] = d * static_cast<float>(code - 8);
+    }
+  }
+}
+
+void convert_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
+                  std::int64_t cols, DType dst_type, void* dst) {
+  std::vector<float> scratch(static_cast<std::size_t>(cols));
+  const std::size_t dst_stride = row_bytes(dst_type, cols);
+  const bool quantized = !is_plain(dst_type);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    load_row_f32(src_type, static_cast<const std::uint8_t*>(src) + r * src_stride, cols, scratch.data());
+    if (quantized) check_finite(scratch.data(), cols, r);
+    store_row(dst_type, scratch.data(), cols, static_cast<std::uint8_t*>(dst) + r * dst_stride);
+  }
+}
+
+void quantize_rows_q8(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
+                      std::int64_t cols, void* dst) {
+  convert_rows(src_type, src, src_stride, rows, cols, DType::kQ8, dst);
+}
+
+void quantize_rows_q4(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
+                      std::int64_t cols, void* dst) {
+  convert_rows(src_type, src, src_stride, rows, cols, DType::kQ4, dst);
+}
+
+void dequantize_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
+                     std::int64_t cols, float* dst, std::size_t dst_stride) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    dequantize_row(src_type, static_cast<const std::uint8_t*>(src) + r * src_stride, cols, dst + r * dst_stride);
+  }
+}
+
+}  // namespace vidscope::tensor

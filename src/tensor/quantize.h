@@ -1,0 +1,44 @@
+#pragma once
+// Row-by-row conversion into the weight formats of dtype.h. Each call handles a range of rows, so a
+// loader can stream a tensor from a memory-mapped bf16 file into q8/q4 without ever holding an f32
+// copy of the whole tensor (only one f32 row of scratch per call).
+//
+// Quantization is symmetric:
+//   q8: scale = max|x| / 127 per row, q = round_half_even(x / scale).
+//   q4: per block of 32, d = (the value with the largest magnitude) / -8, rounded to f16, and
+//       q = clamp(round_half_even(x / d), -8, 7): the extreme value maps exactly onto -8 and the
+//       other side keeps 7 steps, which uses all 16 codes (the q4_0 layout of ggml).
+// All-zero rows/blocks get scale 0. Non-finite source values throw Error(kInput) naming the row,
+// since a model with NaN/inf weights is corrupt input, not something to quantize silently.
+// Thread-safety: functions are pure apart from writing `dst`; distinct row ranges may be
+// converted concurrently.
+#include <cstddef>
+#include <cstdint>
+
+#include "tensor/dtype.h"
+
+namespace vidscope::tensor {
+
+// Converts `rows` rows of `cols` elements from `src` (type src_type in {f32, f16, bf16}, rows
+// `src_stride` bytes apart) into `dst` (type dst_type, any DType; rows row_bytes(dst_type, cols)
+// apart). Throws Error(kInternal) for an unsupported source type.
+void convert_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
+                  std::int64_t cols, DType dst_type, void* dst);
+
+// Shorthands for convert_rows(..., DType::kQ8 / kQ4, dst).
+void quantize_rows_q8(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
+                      std::int64_t cols, void* dst);
+void quantize_rows_q4(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
+                      std::int64_t cols, void* dst);
+
+// Expands `rows` rows of any DType (rows `src_stride` bytes apart) into f32 rows `dst_stride`
+// floats apart. Exact for every type (a quantized value is its scale times its integer code).
+void dequantize_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
+                     std::int64_t cols, float* dst, std::size_t dst_stride);
+
+// One row, in place of the above, for kernels and tests.
+void quantize_row_q8(const float* x, std::int64_t cols, void* dst_row);
+void quantize_row_q4(const float* x, std::int64_t cols, void* dst_row);
+void dequantize_row(DType type, const void* row, std::int64_t cols, float* dst);
+
+}  // namespace vidscope::tensor

@@ -1,0 +1,191 @@
+// Every op on every available backend against the reference: the CPU backend at scalar level.
+// A backend joins by adding a row to backends_under_test(); ops are rows of kOps. Inputs are
+// uploaded into buffers of the backend under test and results downloaded, so device backends
+// run the same table. Error measure: max |got - ref| / (max |ref| + 1e-6) per op (normalized, as
+// ggml's test-backend-ops), with the tolerance written next to each op.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/cpu/cpu_backend.h"
+#include "base/error.h"
+#include "memory/ledger.h"
+#include "tensor/quantize.h"
+#include "tensor/test_support.h"
+
+namespace vidscope::backend {
+namespace {
+
+using tensor::SimdLevel;
+using tensor::testing::random_values;
+
+struct BackendRow {
+  std::string label;
+  std::function<std::unique_ptr<Backend>()> make;
+};
+
+std::vector<BackendRow> backends_under_test() {
+  std::vector<BackendRow> rows;
+  for (SimdLevel level : tensor::testing::supported_levels()) {
+    for (unsigned threads : {1u, 2u}) {
+      rows.push_back({std::string("cpu_") + tensor::simd_level_name(level) + "_t" + std::to_string(threads),
+                      [level, threads] { return make_cpu_backend({.simd_level = level, .threads = threads}); }});
+    }
+  }
+  // CUDA adds its row here when it is built.
+  return rows;
+}
+
+// Host data of one op's inputs and outputs, placed into buffers of a given backend.
+struct HostTensor {
+  DType dtype = DType::kF32;
+  std::vector<std::int64_t> shape;  // 2-D: rows, cols
+  std::vector<std::uint8_t> bytes;
+};
+
+HostTensor f32_tensor(std::int64_t rows, std::int64_t cols, std::uint32_t seed, float scale = 1.0f) {
+  HostTensor t{DType::kF32, {rows, cols}, {}};
+  const auto v = random_values(static_cast<std::size_t>(rows * cols), seed, scale);
+  t.bytes.resize(v.size() * 4);
+  std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
+  return t;
+}
+
+HostTensor weight_tensor(DType type, std::int64_t n, std::int64_t k, std::uint32_t seed) {
+  const auto v = random_values(static_cast<std::size_t>(n * k), seed, 0.05f);
+  HostTensor t{type, {n, k}, std::vector<std::uint8_t>(tensor::row_bytes(type, k) * n)};
+  tensor::convert_rows(DType::kF32, v.data(), k * 4, n, k, type, t.bytes.data());
+  return t;
+}
+
+// An op case: its inputs, its output shape, and how to run it given device views.
+struct OpCase {
+  std::string name;
+  std::vector<HostTensor> inputs;
+  std::int64_t out_rows, out_cols;
+  double tolerance;  // normalized error bound vs the scalar reference
+  std::function<void(Backend&, const std::vector<TensorView>&, const TensorView&)> run;
+};
+
+std::vector<OpCase> op_cases() {
+  std::vector<OpCase> ops;
+  // matmul: the SIMD levels only reorder f32 sums of the same exact products: ~1e-6 normalized.
+  for (DType type : {DType::kF32, DType::kBF16, DType::kF16, DType::kQ8, DType::kQ4}) {
+    for (std::int64_t m : {1, 3, 8, 37}) {
+      ops.push_back({"matmul_" + std::string(tensor::dtype_name(type)) + "_m" + std::to_string(m),
+                     {f32_tensor(m, 291, 1), weight_tensor(type, 77, 291, 2), f32_tensor(1, 77, 3)}, m, 77, 1e-5,
+                     [](Backend& b, const std::vector<TensorView>& in, const TensorView& y) { b.matmul(in[0], in[1], &in[2], y); }});
+    }
+  }
+  const auto fn = [](auto f) { return std::function<void(Backend&, const std::vector<TensorView>&, const TensorView&)>(f); };
+  ops.push_back({"rms_norm", {f32_tensor(5, 1537, 4), f32_tensor(1, 1537, 5)}, 5, 1537, 1e-5,
+                 fn([](Backend& b, const auto& in, const TensorView& y) { b.rms_norm(in[0], in[1], 1e-6f, y); })});
+  ops.push_back({"layer_norm", {f32_tensor(5, 1281, 6), f32_tensor(1, 1281, 7), f32_tensor(1, 1281, 8)}, 5, 1281, 1e-5,
+                 fn([](Backend& b, const auto& in, const TensorView& y) { b.layer_norm(in[0], in[1], in[2], 1e-6f, y); })});
+  ops.push_back({"softmax", {f32_tensor(4, 999, 9, 4.0f)}, 4, 999, 1e-5,
+                 fn([](Backend& b, const auto& in, const TensorView& y) { b.softmax(in[0], y); })});
+  for (UnaryOp op : {UnaryOp::kSilu, UnaryOp::kGelu, UnaryOp::kQuickGelu}) {
+    ops.push_back({tensor::unary_op_name(op), {f32_tensor(3, 1001, 10, 3.0f)}, 3, 1001, 1e-5,
+                   fn([op](Backend& b, const auto& in, const TensorView& y) { b.unary(op, in[0], y); })});
+  }
+  ops.push_back({"swiglu", {f32_tensor(3, 1001, 11, 3.0f), f32_tensor(3, 1001, 12)}, 3, 1001, 1e-5,
+                 fn([](Backend& b, const auto& in, const TensorView& y) { b.swiglu(in[0], in[1], y); })});
+  ops.push_back({"add_broadcast", {f32_tensor(3, 101, 13), f32_tensor(1, 101, 14)}, 3, 101, 0.0,
+                 fn([](Backend& b, const auto& in, const TensorView& y) { b.binary(BinaryOp::kAdd, in[0], in[1], y); })});
+  ops.push_back({"mul", {f32_tensor(3, 101, 15), f32_tensor(3, 101, 16)}, 3, 101, 0.0,
+                 fn([](Backend& b, const auto& in, const TensorView& y) { b.binary(BinaryOp::kMul, in[0], in[1], y); })});
+  ops.push_back({"rope", {f32_tensor(4, 2 * 80, 17), f32_tensor(4, 80, 18), f32_tensor(4, 80, 19)}, 4, 160, 1e-6,
+                 fn([](Backend& b, const auto& in, const TensorView& y) { b.rope(in[0], in[1], in[2], 2, 80, y); })});
+  ops.push_back({"attention_gqa_causal", {f32_tensor(70, 4 * 32, 20), f32_tensor(70, 2 * 32, 21), f32_tensor(70, 2 * 32, 22)},
+                 70, 128, 1e-5, fn([](Backend& b, const auto& in, const TensorView& y) {
+                   AttentionParams p{.q_heads = 4, .kv_heads = 2, .head_dim = 32, .scale = 0.17f, .causal = true};
+                   b.attention(in[0], in[1], in[2], p, y);
+                 })});
+  ops.push_back({"copy", {f32_tensor(7, 33, 23)}, 7, 33, 0.0,
+                 fn([](Backend& b, const auto& in, const TensorView& y) { b.copy(in[0], y); })});
+  return ops;
+}
+
+// Runs `op` on `backend`: upload inputs, run, download the output.
+std::vector<float> run_on(Backend& backend, const OpCase& op) {
+  std::vector<std::unique_ptr<Buffer>> buffers;
+  std::vector<TensorView> views;
+  for (const HostTensor& t : op.inputs) {
+    buffers.push_back(backend.allocate(t.bytes.size(), "backend_ops_test", memory::Purpose::kScratch));
+    backend.upload(t.bytes.data(), t.bytes.size(), *buffers.back(), 0);
+    views.push_back(buffers.back()->view(t.dtype, {t.shape[0], t.shape[1]}));
+  }
+  auto out = backend.allocate(op.out_rows * op.out_cols * 4, "backend_ops_test", memory::Purpose::kScratch);
+  op.run(backend, views, out->view(DType::kF32, {op.out_rows, op.out_cols}));
+  std::vector<float> result(static_cast<std::size_t>(op.out_rows * op.out_cols));
+  backend.download(*out, 0, result.size() * 4, result.data());
+  return result;
+}
+
+class BackendOpsTest : public ::testing::TestWithParam<BackendRow> {};
+
+TEST_P(BackendOpsTest, EveryOpMatchesTheScalarCpuReference) {
+  auto reference = make_cpu_backend({.simd_level = SimdLevel::kScalar, .threads = 1});
+  auto backend = GetParam().make();
+  for (const OpCase& op : op_cases()) {
+    const auto expected = run_on(*reference, op);
+    const auto got = run_on(*backend, op);
+    double max_ref = 0, max_err = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      max_ref = std::max(max_ref, std::fabs(double(expected[i])));
+      max_err = std::max(max_err, std::fabs(double(got[i]) - expected[i]));
+    }
+    const double normalized = max_err / (max_ref + 1e-6);
+    EXPECT_LE(normalized, op.tolerance) << op.name << " on " << backend->name();
+  }
+  EXPECT_EQ(backend->allocated_bytes(), 0u) << "every buffer was returned";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BackendOpsTest, ::testing::ValuesIn(backends_under_test()),
+                         [](const auto& info) { return info.param.label; });
+
+TEST(CpuBackendTest, BuffersAreCountedAndEnteredInTheLedger) {
+  memory::MemoryLedger ledger;
+  auto backend = make_cpu_backend({.threads = 1, .ledger = &ledger, .byte_limit = 10000});
+  EXPECT_EQ(backend->device(), "cpu");
+  EXPECT_EQ(backend->memory().total, 10000u);
+  {
+    auto a = backend->allocate(4000, "decoder", memory::Purpose::kWeights);
+    auto b = backend->allocate(3000, "decoder", memory::Purpose::kKvCache);
+    EXPECT_EQ(backend->allocated_bytes(), 7000u);
+    EXPECT_EQ(backend->memory().free, 3000u);
+    EXPECT_EQ(ledger.total_for_owner("decoder"), 7000u);
+    EXPECT_EQ(ledger.total_for_purpose(memory::Purpose::kWeights), 4000u);
+    try {
+      (void)backend->allocate(3001, "decoder", memory::Purpose::kActivations);
+      FAIL() << "allocation past the limit must fail";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kBudget);
+      EXPECT_NE(std::string(e.what()).find("cpu"), std::string::npos);
+    }
+    EXPECT_EQ(backend->allocated_bytes(), 7000u) << "a failed allocation leaves nothing behind";
+    EXPECT_EQ(ledger.total(), 7000u);
+  }
+  EXPECT_EQ(backend->allocated_bytes(), 0u);
+  EXPECT_EQ(ledger.total(), 0u);
+  EXPECT_EQ(ledger.peak_total(), 7000u);
+}
+
+TEST(CpuBackendTest, TransfersCheckTheirRange) {
+  auto backend = make_cpu_backend({.threads = 1});
+  auto buffer = backend->allocate(16, "test", memory::Purpose::kScratch);
+  char data[32] = {};
+  EXPECT_THROW(backend->upload(data, 17, *buffer, 0), Error);
+  EXPECT_THROW(backend->download(*buffer, 8, 9, data), Error);
+  EXPECT_THROW((void)buffer->view(DType::kF32, {5}), Error);
+  const auto before = backend->memory();
+  EXPECT_GT(before.total, 0u);
+}
+
+}  // namespace
+}  // namespace vidscope::backend

@@ -1,0 +1,123 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "tensor/matmul.h"
+#include "tensor/quantize.h"
+#include "test_support.h"
+
+namespace vidscope::tensor {
+namespace {
+
+using testing::random_values;
+
+struct Shape {
+  int m, k, n;
+};
+
+// Weights stored as `type`, plus the exact f32 values they stand for (dequantized), which the
+// reference uses: the kernels must reproduce x . dequant(W) to f32 accumulation accuracy.
+struct Weights {
+  std::vector<std::uint8_t> bytes;
+  std::vector<float> values;
+  std::size_t stride;
+};
+
+Weights make_weights(DType type, int n, int k, std::uint32_t seed, std::size_t extra_stride = 0) {
+  const auto w = random_values(static_cast<std::size_t>(n) * k, seed, 0.05f);
+  Weights out;
+  out.stride = row_bytes(type, k) + extra_stride;
+  out.bytes.assign(out.stride * n + 64, 0);
+  for (int r = 0; r < n; ++r) convert_rows(DType::kF32, w.data() + r * k, k * 4, 1, k, type, out.bytes.data() + r * out.stride);
+  out.values.resize(w.size());
+  dequantize_rows(type, out.bytes.data(), out.stride, n, k, out.values.data(), k);
+  return out;
+}
+
+// f32 accumulation of K products: the rounding error behaves like a random walk of ~sqrt(K)
+// steps of 2^-24 relative to sum|x w|; for K <= 2048 that is <= 3e-6. 1e-5 * sum|x w| leaves 3x
+// margin (and holds for every summation order the kernels use), plus 1e-7 for outputs near 0.
+constexpr double kMatmulRelTol = 1e-5;
+
+void run_case(SimdLevel level, unsigned threads, DType type, Shape s, bool with_bias, bool strided) {
+  SCOPED_TRACE(std::string(simd_level_name(level)) + " " + std::string(dtype_name(type)) + " M=" + std::to_string(s.m) +
+               " K=" + std::to_string(s.k) + " N=" + std::to_string(s.n) + " threads=" + std::to_string(threads) +
+               (with_bias ? " bias" : "") + (strided ? " strided" : ""));
+  const int x_pad = strided ? 3 : 0, y_pad = strided ? 5 : 0;
+  const auto x = random_values(static_cast<std::size_t>(s.m) * (s.k + x_pad), 11 + s.k);
+  const Weights w = make_weights(type, s.n, s.k, 12 + s.n, strided ? 7 : 0);
+  const auto bias = random_values(s.n, 13);
+  std::vector<float> y(static_cast<std::size_t>(s.m) * (s.n + y_pad), -999.0f);
+
+  std::unique_ptr<WorkerPool> pool = threads > 1 ? std::make_unique<WorkerPool>(threads) : nullptr;
+  KernelContext ctx{kernels_for(level), pool.get()};
+  const TensorView xv = TensorView::dense(const_cast<float*>(x.data()), DType::kF32, {s.m, s.k}).with_row_stride((s.k + x_pad) * 4);
+  const TensorView wv = TensorView::dense(const_cast<std::uint8_t*>(w.bytes.data()), type, {s.n, s.k}).with_row_stride(w.stride);
+  const TensorView bv = TensorView::dense(const_cast<float*>(bias.data()), DType::kF32, {s.n});
+  const TensorView yv = TensorView::dense(y.data(), DType::kF32, {s.m, s.n}).with_row_stride((s.n + y_pad) * 4);
+  matmul(ctx, xv, wv, with_bias ? &bv : nullptr, yv);
+
+  std::vector<float> dense_x(static_cast<std::size_t>(s.m) * s.k);
+  for (int m = 0; m < s.m; ++m)
+    for (int k = 0; k < s.k; ++k) dense_x[m * s.k + k] = x[m * (s.k + x_pad) + k];
+  std::vector<double> ref, magnitude;
+  testing::reference_matmul(dense_x, w.values, with_bias ? bias.data() : nullptr, s.m, s.n, s.k, ref, magnitude);
+  for (int m = 0; m < s.m; ++m) {
+    for (int n = 0; n < s.n; ++n) {
+      const double got = y[m * (s.n + y_pad) + n];
+      const double tol = kMatmulRelTol * magnitude[m * s.n + n] + 1e-7;
+      ASSERT_NEAR(got, ref[m * s.n + n], tol) << "at m=" << m << " n=" << n;
+    }
+    for (int n = s.n; n < s.n + y_pad; ++n) ASSERT_EQ(y[m * (s.n + y_pad) + n], -999.0f) << "wrote past the view";
+  }
+}
+
+// Odd sizes on purpose: K not a multiple of 16/32/64 (vector tails, padded q4 blocks), K above the
+// 256-wide GEMM panel, N odd (partial weight-row groups and partial panels), M on both paths.
+const Shape kShapes[] = {{1, 1, 1}, {1, 67, 33}, {3, 31, 17}, {8, 300, 45}, {37, 67, 71}, {37, 600, 33}, {9, 64, 130}};
+
+class MatmulTest : public ::testing::TestWithParam<SimdLevel> {};
+
+TEST_P(MatmulTest, MatchesDoubleReferenceForEveryWeightType) {
+  for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8, DType::kQ4}) {
+    for (const Shape& s : kShapes) {
+      run_case(GetParam(), 1, type, s, false, false);
+      run_case(GetParam(), 1, type, s, true, true);
+    }
+  }
+}
+
+TEST_P(MatmulTest, ThreadsGiveTheSameAnswer) {
+  for (DType type : {DType::kBF16, DType::kQ4}) {
+    run_case(GetParam(), 2, type, {1, 96, 333}, true, false);
+    run_case(GetParam(), 3, type, {8, 200, 129}, false, true);
+    run_case(GetParam(), 2, type, {50, 260, 300}, true, true);
+    run_case(GetParam(), 2, type, {200, 40, 20}, true, false);  // few columns: rows are split too
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Levels, MatmulTest, ::testing::ValuesIn(testing::supported_levels()),
+                         [](const auto& info) { return std::string(simd_level_name(info.param)); });
+
+TEST(MatmulChecksTest, MismatchedShapesThrowInternalError) {
+  std::vector<float> x(6), w(6), y(4);
+  const KernelContext ctx;
+  const auto xv = TensorView::dense(x.data(), DType::kF32, {2, 3});
+  const auto wv = TensorView::dense(w.data(), DType::kF32, {3, 2});  // K = 2, x has K = 3
+  const auto yv = TensorView::dense(y.data(), DType::kF32, {2, 2});
+  try {
+    matmul(ctx, xv, wv, nullptr, yv);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInternal);
+  }
+  const auto bf_x = TensorView::dense(x.data(), DType::kBF16, {2, 3});
+  EXPECT_THROW(matmul(ctx, bf_x, TensorView::dense(w.data(), DType::kF32, {2, 3}), nullptr, yv), Error);
+}
+
+}  // namespace
+}  // namespace vidscope::tensor
