@@ -7,6 +7,7 @@
 
 #include "analyzers/frame_mat.h"
 #include "analyzers/settings_reader.h"
+#include "analyzers/shot_list.h"
 
 namespace vidscope::analyzers {
 namespace {
@@ -124,22 +125,9 @@ void ShotCutsAnalyzer::process(const SegmentInput& input) {
 
 nlohmann::json ShotCutsAnalyzer::shots_json() const {
   nlohmann::json shots = nlohmann::json::array();
-  if (detector_->frames_analyzed() == 0) return shots;
-  std::vector<double> boundaries;
-  for (const HardCut& cut : detector_->hard_cuts()) boundaries.push_back(cut.time_s);
-  for (const GradualTransition& t : detector_->gradual_transitions()) boundaries.push_back((t.start_s + t.end_s) / 2);
-  std::sort(boundaries.begin(), boundaries.end());
-
-  const double start = detector_->first_time_s();
-  const double end = std::max(video_end_s_, detector_->last_time_s());
-  double shot_start = start;
-  for (const double boundary : boundaries) {
-    // A fade-out followed by a fade-in makes two boundaries; a shot shorter than the minimum is merged.
-    if (boundary - shot_start < config_.detector.min_shot_s || end - boundary < config_.detector.min_shot_s) continue;
-    shots.push_back({{"start_s", shot_start}, {"end_s", boundary}});
-    shot_start = boundary;
+  for (const ShotSpan& shot : list_shots(*detector_, video_end_s_, config_.detector.min_shot_s)) {
+    shots.push_back({{"start_s", shot.start_s}, {"end_s", shot.end_s}});
   }
-  shots.push_back({{"start_s", shot_start}, {"end_s", end}});
   return shots;
 }
 
