@@ -1,0 +1,161 @@
+#include "vlm/generator.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "base/error.h"
+#include "vlm/probe_summary.h"
+
+namespace vidscope::vlm {
+
+namespace {
+
+constexpr std::string_view kOwner = "vlm generator";
+
+std::int64_t count_of(std::span<const std::int32_t> ids, std::int32_t id) {
+  return std::count(ids.begin(), ids.end(), id);
+}
+
+void check_prompt(const PreparedPrompt& p, std::int32_t image_pad, std::int32_t video_pad) {
+  if (p.ids.empty()) throw_input_error("cannot generate from an empty prompt");
+  for (const auto& axis : p.positions.thw) {
+    if (axis.size() != p.ids.size()) {
+      throw_input_error("prompt position ids (" + std::to_string(axis.size()) + ") do not match its " +
+                        std::to_string(p.ids.size()) + " tokens");
+    }
+  }
+  const std::int64_t images = count_of(p.ids, image_pad);
+  const std::int64_t videos = count_of(p.ids, video_pad);
+  const std::int64_t image_rows = p.image_embeddings != nullptr ? p.image_embeddings->rows() : 0;
+  const std::int64_t video_rows = p.video_embeddings != nullptr ? p.video_embeddings->rows() : 0;
+  if (images != image_rows || videos != video_rows) {
+    throw_input_error("prompt has " + std::to_string(images) + " image and " + std::to_string(videos) +
+                      " video pad tokens but " + std::to_string(image_rows) + " and " + std::to_string(video_rows) +
+                      " vision embeddings");
+  }
+}
+
+}  // namespace
+
+Generator::Generator(const LanguageModel& model, std::int32_t image_pad_id, std::int32_t video_pad_id)
+    : model_(model), image_pad_id_(image_pad_id), video_pad_id_(video_pad_id) {}
+
+std::vector<float> Generator::prefill(const PreparedPrompt& prompt, KvCache& cache, std::int64_t slot,
+                                      std::int64_t chunk_tokens) const {
+  check_prompt(prompt, image_pad_id_, video_pad_id_);
+  const auto n = static_cast<std::int64_t>(prompt.ids.size());
+  const std::int64_t chunk = std::max<std::int64_t>(1, chunk_tokens);
+  const auto width = static_cast<std::size_t>(model_.hidden_size());
+  std::int64_t next_image = 0, next_video = 0;
+  std::vector<float> logits;
+  for (std::int64_t c0 = 0; c0 < n; c0 += chunk) {
+    const std::int64_t count = std::min(chunk, n - c0);
+    const std::span<const std::int32_t> ids(prompt.ids.data() + c0, static_cast<std::size_t>(count));
+    Activation x(model_.model_backend(), count, model_.hidden_size(), kOwner);
+    model_.embed(ids, x);
+    for (std::int64_t i = 0; i < count; ++i) {
+      const std::int32_t id = ids[static_cast<std::size_t>(i)];
+      const float* row = nullptr;
+      if (id == image_pad_id_) row = prompt.image_embeddings->row(next_image++);
+      if (id == video_pad_id_) row = prompt.video_embeddings->row(next_video++);
+      if (row != nullptr) std::memcpy(x.row(i), row, width * sizeof(float));
+    }
+    const auto& thw = prompt.positions.thw;
+    const auto sub = [&](int axis) {
+      return std::span<const std::int32_t>(thw[static_cast<std::size_t>(axis)].data() + c0, static_cast<std::size_t>(count));
+    };
+    const RotaryTable rot = model_.rotary(sub(0), sub(1), sub(2));
+    const TokenSpan span{slot, 0, count};
+    model_.forward(x, rot, std::span<const TokenSpan>(&span, 1), cache);
+    if (c0 + count == n) {
+      const std::int64_t last = count - 1;
+      const Activation out = model_.logits(x, std::span<const std::int64_t>(&last, 1));
+      logits.assign(out.row(0), out.row(0) + model_.vocab_size());
+    }
+  }
+  return logits;
+}
+
+Activation Generator::decode_step(std::span<const std::int32_t> ids, std::span<const std::int64_t> slots,
+                                  std::span<const std::int64_t> rope_deltas, KvCache& cache) const {
+  const auto batch = static_cast<std::int64_t>(ids.size());
+  Activation x(model_.model_backend(), batch, model_.hidden_size(), kOwner);
+  model_.embed(ids, x);
+  std::vector<std::int32_t> pos(static_cast<std::size_t>(batch));
+  std::vector<TokenSpan> spans(static_cast<std::size_t>(batch));
+  for (std::int64_t i = 0; i < batch; ++i) {
+    const auto u = static_cast<std::size_t>(i);
+    pos[u] = static_cast<std::int32_t>(decode_position(cache.length(slots[u]), rope_deltas[u]));
+    spans[u] = {slots[u], i, 1};
+  }
+  const RotaryTable rot = model_.rotary(pos, pos, pos);
+  model_.forward(x, rot, spans, cache);
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(batch));
+  for (std::int64_t i = 0; i < batch; ++i) rows[static_cast<std::size_t>(i)] = i;
+  return model_.logits(x, rows);
+}
+
+std::vector<GenerationResult> Generator::generate(std::span<const PreparedPrompt> prompts,
+                                                  const GenerationOptions& options, const TokenCallback& on_token) const {
+  std::vector<GenerationResult> results(prompts.size());
+  if (prompts.empty()) return results;
+  std::int64_t longest = 0;
+  for (const auto& p : prompts) {
+    check_prompt(p, image_pad_id_, video_pad_id_);
+    longest = std::max<std::int64_t>(longest, static_cast<std::int64_t>(p.ids.size()));
+  }
+  const std::int64_t max_new = std::max<std::int64_t>(0, options.max_new_tokens);
+  KvCache cache(model_.model_backend(), static_cast<std::int64_t>(model_.config().num_hidden_layers),
+                static_cast<std::int64_t>(prompts.size()), longest + std::max<std::int64_t>(1, max_new), model_.kv_width());
+
+  std::vector<Sampler> samplers;
+  std::vector<std::vector<std::int32_t>> history(prompts.size());
+  std::vector<bool> active(prompts.size(), max_new > 0);
+  const auto is_eos = [&](std::int32_t id) {
+    return std::find(options.eos_ids.begin(), options.eos_ids.end(), id) != options.eos_ids.end();
+  };
+  const auto accept = [&](std::size_t i, std::int32_t id) {
+    results[i].ids.push_back(id);
+    history[i].push_back(id);
+    if (on_token) on_token(i, id);
+    if (is_eos(id)) {
+      results[i].stopped_at_eos = true;
+      active[i] = false;
+    } else if (static_cast<std::int64_t>(results[i].ids.size()) >= max_new) {
+      active[i] = false;
+    }
+  };
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    SamplingParams sp = options.sampling;
+    sp.seed += i;
+    samplers.emplace_back(sp);
+    history[i] = prompts[i].ids;
+    results[i].first_logits = prefill(prompts[i], cache, static_cast<std::int64_t>(i), options.prefill_chunk_tokens);
+    if (!active[i]) continue;
+    std::vector<float> logits = results[i].first_logits;
+    if (options.record_margins) results[i].top2_margins.push_back(top2_margin(logits));
+    accept(i, samplers[i].sample(logits, history[i]));
+  }
+  while (true) {
+    std::vector<std::int32_t> ids;
+    std::vector<std::int64_t> slots, deltas;
+    for (std::size_t i = 0; i < prompts.size(); ++i) {
+      if (!active[i]) continue;
+      ids.push_back(history[i].back());
+      slots.push_back(static_cast<std::int64_t>(i));
+      deltas.push_back(prompts[i].positions.rope_delta);
+    }
+    if (ids.empty()) break;
+    const Activation logits = decode_step(ids, slots, deltas, cache);
+    for (std::size_t b = 0; b < ids.size(); ++b) {
+      const auto i = static_cast<std::size_t>(slots[b]);
+      std::span<float> row(logits.row(static_cast<std::int64_t>(b)), static_cast<std::size_t>(model_.vocab_size()));
+      if (options.record_margins) results[i].top2_margins.push_back(top2_margin(row));
+      accept(i, samplers[i].sample(row, history[i]));
+    }
+  }
+  return results;
+}
+
+}  // namespace vidscope::vlm

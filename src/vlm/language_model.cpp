@@ -1,0 +1,128 @@
+#include "vlm/language_model.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "base/error.h"
+#include "tensor/quantize.h"
+
+namespace vidscope::vlm {
+
+namespace {
+
+using backend::BinaryOp;
+using backend::TensorView;
+
+constexpr std::string_view kOwner = "vlm language model";
+
+TensorView rows_of(const TensorView& v, std::int64_t begin, std::int64_t count) {
+  TensorView out = v;
+  out.data = v.row(begin);
+  out.shape[0] = count;
+  return out;
+}
+
+}  // namespace
+
+LanguageModel::LanguageModel(const models::TextModelConfig& config, const LanguageWeights& weights,
+                             backend::Backend& backend)
+    : config_(config), weights_(weights), backend_(backend) {}
+
+void LanguageModel::embed(std::span<const std::int32_t> ids, const Activation& out, std::int64_t first_row) const {
+  const TensorView& table = weights_.embed_tokens;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::int32_t id = ids[i];
+    if (id < 0 || id >= table.rows()) {
+      throw_input_error("token id " + std::to_string(id) + " is outside the vocabulary of " +
+                        std::to_string(table.rows()) + " tokens");
+    }
+    tensor::dequantize_rows(table.dtype, table.row(id), table.row_stride, 1, table.cols(),
+                            out.row(first_row + static_cast<std::int64_t>(i)), static_cast<std::size_t>(out.cols()));
+  }
+}
+
+RotaryTable LanguageModel::rotary(std::span<const std::int32_t> t, std::span<const std::int32_t> h,
+                                  std::span<const std::int32_t> w) const {
+  return mrope_rotary_table(t, h, w, config_.head_dim, config_.rope_theta, config_.mrope_section);
+}
+
+void LanguageModel::forward(const Activation& x, const RotaryTable& rotary, std::span<const TokenSpan> spans,
+                            KvCache& cache) const {
+  for (const TokenSpan& s : spans) {
+    if (cache.length(s.slot) + s.count > cache.capacity()) {
+      throw_internal_error("KV cache slot " + std::to_string(s.slot) + " overflows its capacity of " +
+                           std::to_string(cache.capacity()) + " tokens");
+    }
+  }
+  const std::int64_t rows = x.rows();
+  const TensorView cos = TensorView::dense(const_cast<float*>(rotary.cos.data()), backend::DType::kF32, {rows, config_.head_dim});
+  const TensorView sin = TensorView::dense(const_cast<float*>(rotary.sin.data()), backend::DType::kF32, {rows, config_.head_dim});
+  for (std::size_t i = 0; i < weights_.layers.size(); ++i) run_layer(i, x, cos, sin, spans, cache);
+  for (const TokenSpan& s : spans) cache.set_length(s.slot, cache.length(s.slot) + s.count);
+}
+
+void LanguageModel::run_layer(std::size_t index, const Activation& x, const TensorView& cos, const TensorView& sin,
+                              std::span<const TokenSpan> spans, KvCache& cache) const {
+  const DecoderLayerWeights& l = weights_.layers[index];
+  const std::int64_t rows = x.rows();
+  const std::int64_t heads = config_.num_attention_heads;
+  const std::int64_t kv_heads = config_.num_key_value_heads;
+  const std::int64_t head_dim = config_.head_dim;
+  const auto eps = static_cast<float>(config_.rms_norm_eps);
+  const auto layer = static_cast<std::int64_t>(index);
+
+  Activation y(backend_, rows, config_.hidden_size, kOwner);
+  backend_.rms_norm(x.view(), l.input_norm.weight, eps, y.view());
+  Activation q(backend_, rows, heads * head_dim, kOwner);
+  Activation k(backend_, rows, kv_width(), kOwner);
+  Activation v(backend_, rows, kv_width(), kOwner);
+  backend_.matmul(y.view(), l.q.weight, l.q.bias_or_null(), q.view());
+  backend_.matmul(y.view(), l.k.weight, l.k.bias_or_null(), k.view());
+  backend_.matmul(y.view(), l.v.weight, l.v.bias_or_null(), v.view());
+  backend_.rope(q.view(), cos, sin, heads, head_dim, q.view());
+  backend_.rope(k.view(), cos, sin, kv_heads, head_dim, k.view());
+
+  Activation attn(backend_, rows, heads * head_dim, kOwner);
+  for (const TokenSpan& s : spans) {
+    const std::int64_t start = cache.length(s.slot);
+    const std::int64_t total = start + s.count;
+    backend_.copy(k.rows_view(s.row, s.count), rows_of(cache.keys(layer, s.slot, total), start, s.count));
+    backend_.copy(v.rows_view(s.row, s.count), rows_of(cache.values(layer, s.slot, total), start, s.count));
+    backend::AttentionParams p;
+    p.q_heads = heads;
+    p.kv_heads = kv_heads;
+    p.head_dim = head_dim;
+    p.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    p.causal = true;
+    p.query_position = start;
+    backend_.attention(q.rows_view(s.row, s.count), cache.keys(layer, s.slot, total), cache.values(layer, s.slot, total),
+                       p, attn.rows_view(s.row, s.count));
+  }
+  backend_.matmul(attn.view(), l.o.weight, nullptr, y.view());
+  backend_.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
+
+  backend_.rms_norm(x.view(), l.post_attention_norm.weight, eps, y.view());
+  Activation gate(backend_, rows, config_.intermediate_size, kOwner);
+  Activation up(backend_, rows, config_.intermediate_size, kOwner);
+  backend_.matmul(y.view(), l.gate.weight, nullptr, gate.view());
+  backend_.matmul(y.view(), l.up.weight, nullptr, up.view());
+  backend_.swiglu(gate.view(), up.view(), gate.view());
+  backend_.matmul(gate.view(), l.down.weight, nullptr, y.view());
+  backend_.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
+}
+
+Activation LanguageModel::logits(const Activation& x, std::span<const std::int64_t> rows) const {
+  const auto count = static_cast<std::int64_t>(rows.size());
+  Activation picked(backend_, count, config_.hidden_size, kOwner);
+  for (std::int64_t i = 0; i < count; ++i) {
+    std::memcpy(picked.row(i), x.row(rows[static_cast<std::size_t>(i)]),
+                static_cast<std::size_t>(config_.hidden_size) * sizeof(float));
+  }
+  backend_.rms_norm(picked.view(), weights_.final_norm.weight, static_cast<float>(config_.rms_norm_eps), picked.view());
+  Activation out(backend_, count, config_.vocab_size, kOwner);
+  backend_.matmul(picked.view(), weights_.lm_head.weight, nullptr, out.view());
+  return out;
+}
+
+}  // namespace vidscope::vlm

@@ -1,0 +1,244 @@
+#include "vlm/vlm_engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "backend/cpu/cpu_backend.h"
+#include "base/error.h"
+#include "models/checkpoint_tensors.h"
+#include "models/tokenizer.h"
+#include "models/weight_set.h"
+#include "vlm/language_model.h"
+#include "vlm/mrope_positions.h"
+#include "vlm/probe_summary.h"
+#include "vlm/vision_tower.h"
+
+namespace vidscope::vlm {
+
+namespace {
+
+constexpr std::string_view kOwner = "vlm engine";
+constexpr std::string_view kImagePrompt = "Describe this image.";
+constexpr std::string_view kVideoPrompt = "Describe this video.";
+constexpr std::string_view kPairPrompt =
+    "The first image is the first frame of a video clip and the second image is its last frame. Write a prompt "
+    "for a video-generation model that produces this clip: describe the scene, the subjects, and how everything "
+    "moves and changes from the first frame to the last, including camera motion. Answer with the prompt only.";
+constexpr double kDefaultProbeFps = 2.0;
+
+std::filesystem::path require_file(const std::filesystem::path& dir, std::string_view name) {
+  std::filesystem::path p = dir / name;
+  if (!std::filesystem::is_regular_file(p)) {
+    throw_input_error("model folder " + dir.string() + " has no " + std::string(name) + " (expected " + p.string() + ")");
+  }
+  return p;
+}
+
+ProcessorConfig to_processor_config(const models::PreprocessorConfig& pp) {
+  ProcessorConfig c;
+  c.patch_size = static_cast<int>(pp.patch_size);
+  c.merge_size = static_cast<int>(pp.merge_size);
+  c.temporal_patch_size = static_cast<int>(pp.temporal_patch_size);
+  c.min_pixels = static_cast<double>(pp.min_pixels);
+  c.max_pixels = static_cast<double>(pp.max_pixels);
+  for (int i = 0; i < 3; ++i) {
+    c.image_mean[static_cast<std::size_t>(i)] = static_cast<float>(pp.image_mean[static_cast<std::size_t>(i)]);
+    c.image_std[static_cast<std::size_t>(i)] = static_cast<float>(pp.image_std[static_cast<std::size_t>(i)]);
+  }
+  return c;
+}
+
+// Preprocessor defaults of the released checkpoints, for folders without preprocessor_config.json.
+ProcessorConfig default_processor_config(const models::VisionModelConfig& v) {
+  ProcessorConfig c;
+  c.patch_size = static_cast<int>(v.patch_size);
+  c.merge_size = static_cast<int>(v.spatial_merge_size);
+  c.temporal_patch_size = static_cast<int>(v.temporal_patch_size);
+  c.min_pixels = 56.0 * 56.0;
+  c.max_pixels = 28.0 * 28.0 * 16384.0;
+  return c;
+}
+
+Activation concat_rows(backend::Backend& be, const std::vector<const Activation*>& parts) {
+  std::int64_t rows = 0;
+  for (const auto* p : parts) rows += p->rows();
+  Activation out(be, rows, parts.front()->cols(), kOwner);
+  std::int64_t at = 0;
+  for (const auto* p : parts) {
+    std::memcpy(out.row(at), p->data(), static_cast<std::size_t>(p->rows() * p->cols()) * sizeof(float));
+    at += p->rows();
+  }
+  return out;
+}
+
+}  // namespace
+
+struct VlmEngine::State {
+  std::filesystem::path dir;
+  models::VlmConfig config;
+  ProcessorConfig processor;
+  models::GenerationConfig generation;
+  std::optional<models::Tokenizer> tokenizer;
+  SpecialTokenIds special;
+  std::unique_ptr<backend::Backend> backend;
+  models::WeightSet weight_set;
+  std::unique_ptr<models::CheckpointTensors> tensors;
+  std::unique_ptr<VlmWeights> weights;
+  std::unique_ptr<VisionTower> vision;
+  std::unique_ptr<LanguageModel> language;
+  std::unique_ptr<Generator> generator;
+};
+
+std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_dir, const EngineOptions& options) {
+  if (!std::filesystem::is_directory(model_dir)) throw_input_error("model folder " + model_dir.string() + " does not exist");
+  auto s = std::make_unique<State>();
+  s->dir = model_dir;
+  s->config = models::load_vlm_config(require_file(model_dir, "config.json"));
+  const auto pp_path = model_dir / "preprocessor_config.json";
+  s->processor = std::filesystem::is_regular_file(pp_path) ? to_processor_config(models::load_preprocessor_config(pp_path))
+                                                           : default_processor_config(s->config.vision);
+  const auto gen_path = model_dir / "generation_config.json";
+  if (std::filesystem::is_regular_file(gen_path)) s->generation = models::load_generation_config(gen_path);
+  const auto tok_path = model_dir / "tokenizer.json";
+  if (std::filesystem::is_regular_file(tok_path)) s->tokenizer = models::Tokenizer::load(tok_path);
+
+  const auto& t = s->config.tokens;
+  s->special.vision_start = static_cast<std::int32_t>(t.vision_start_token_id);
+  s->special.vision_end = static_cast<std::int32_t>(t.vision_end_token_id);
+  s->special.image_pad = static_cast<std::int32_t>(t.image_token_id);
+  s->special.video_pad = static_cast<std::int32_t>(t.video_token_id);
+  if (s->tokenizer) {
+    if (auto id = s->tokenizer->token_to_id("<|im_start|>")) s->special.im_start = static_cast<std::int32_t>(*id);
+    if (auto id = s->tokenizer->token_to_id("<|im_end|>")) s->special.im_end = static_cast<std::int32_t>(*id);
+  }
+  if (!std::filesystem::is_regular_file(model_dir / models::kSafetensorsIndexName)) {
+    require_file(model_dir, models::kSingleSafetensorsName);
+  }
+  s->weight_set = models::WeightSet::open_directory(model_dir);
+  s->tensors = std::make_unique<models::CheckpointTensors>(s->weight_set, s->config.text.tie_word_embeddings);
+
+  backend::CpuBackendOptions cpu;
+  cpu.threads = options.threads;
+  cpu.ledger = options.ledger;
+  s->backend = backend::make_cpu_backend(cpu);
+  s->weights = VlmWeights::load(s->config, *s->tensors, model_dir.string(), options.precision, *s->backend);
+  s->vision = std::make_unique<VisionTower>(s->config.vision, s->weights->vision(), *s->backend);
+  s->language = std::make_unique<LanguageModel>(s->config.text, s->weights->language(), *s->backend);
+  s->generator = std::make_unique<Generator>(*s->language, s->special.image_pad, s->special.video_pad);
+  return std::unique_ptr<VlmEngine>(new VlmEngine(std::move(s)));
+}
+
+VlmEngine::VlmEngine(std::unique_ptr<State> state) : state_(std::move(state)) {}
+VlmEngine::~VlmEngine() = default;
+
+const models::VlmConfig& VlmEngine::config() const { return state_->config; }
+const ProcessorConfig& VlmEngine::processor_config() const { return state_->processor; }
+const LanguageModel& VlmEngine::language_model() const { return *state_->language; }
+const Generator& VlmEngine::generator() const { return *state_->generator; }
+backend::Backend& VlmEngine::compute_backend() const { return *state_->backend; }
+const VlmWeights& VlmEngine::weights() const { return *state_->weights; }
+
+Activation VlmEngine::encode_vision(const PixelPatches& patches) const { return state_->vision->encode(patches); }
+
+MropePositions VlmEngine::positions_for(std::span<const std::int32_t> ids, std::span<const GridThw> image_grids,
+                                        std::span<const GridThw> video_grids,
+                                        std::span<const double> video_second_per_grid) const {
+  MropeSettings settings;
+  settings.merge_size = state_->processor.merge_size;
+  if (state_->config.family == models::VlmFamily::kQwen25VL) {
+    settings.rules = RopeIndexRules::kQwen25Vl;
+    settings.tokens_per_second = static_cast<int>(state_->config.vision.tokens_per_second.value_or(2.0));
+  }
+  return compute_mrope_positions(ids, image_grids, video_grids, state_->special, settings, video_second_per_grid);
+}
+
+SamplingParams VlmEngine::default_sampling() const { return sampling_from_generation_config(state_->generation); }
+
+std::vector<std::int32_t> VlmEngine::eos_ids() const {
+  std::vector<std::int32_t> ids;
+  for (const auto id : state_->generation.eos_token_ids) ids.push_back(static_cast<std::int32_t>(id));
+  if (ids.empty() && state_->tokenizer) {
+    for (const char* name : {"<|im_end|>", "<|endoftext|>"}) {
+      if (auto id = state_->tokenizer->token_to_id(name)) ids.push_back(static_cast<std::int32_t>(*id));
+    }
+  }
+  return ids;
+}
+
+std::string VlmEngine::run_describe(const std::vector<ContentItem>& items, const Activation* images,
+                                    const Activation* videos, std::span<const GridThw> image_grids,
+                                    std::span<const GridThw> video_grids, std::span<const double> second_per_grid,
+                                    const DescribeOptions& options, const TextCallback& on_text) {
+  if (!state_->tokenizer) {
+    throw_input_error("model folder " + state_->dir.string() + " has no tokenizer.json, which describing needs");
+  }
+  const models::Tokenizer& tok = *state_->tokenizer;
+  const auto pieces = build_chat_prompt(items, state_->special, state_->processor.merge_size);
+  PreparedPrompt prompt;
+  prompt.ids = flatten_prompt(pieces, [&](std::string_view text) {
+    const auto ids = tok.encode(text, models::AddedTokenMode::kAsText);
+    return std::vector<std::int32_t>(ids.begin(), ids.end());
+  });
+  prompt.positions = positions_for(prompt.ids, image_grids, video_grids, second_per_grid);
+  prompt.image_embeddings = images;
+  prompt.video_embeddings = videos;
+  GenerationOptions gen;
+  gen.max_new_tokens = options.max_new_tokens;
+  gen.sampling = options.sampling.value_or(default_sampling());
+  gen.eos_ids = eos_ids();
+  models::StreamingDecoder decoder(tok, /*skip_special_tokens=*/true);
+  std::string text;
+  const auto emit = [&](std::string piece) {
+    if (piece.empty()) return;
+    text += piece;
+    if (on_text) on_text(piece);
+  };
+  const auto results = state_->generator->generate(std::span<const PreparedPrompt>(&prompt, 1), gen,
+                                                   [&](std::size_t, std::int32_t id) {
+                                                     if (std::find(gen.eos_ids.begin(), gen.eos_ids.end(), id) ==
+                                                         gen.eos_ids.end()) {
+                                                       emit(decoder.push(id));
+                                                     }
+                                                   });
+  emit(decoder.finish());
+  return text;
+}
+
+std::string VlmEngine::describe_image(const RgbImageView& image, const DescribeOptions& options,
+                                      const TextCallback& on_text) {
+  const PixelPatches patches = preprocess_image(image, state_->processor);
+  const Activation embeddings = encode_vision(patches);
+  const std::string prompt = options.prompt.empty() ? std::string(kImagePrompt) : options.prompt;
+  const std::vector<ContentItem> items = {ContentItem::make_image(patches.grid), ContentItem::make_text(prompt)};
+  const GridThw grids[] = {patches.grid};
+  return run_describe(items, &embeddings, nullptr, grids, {}, {}, options, on_text);
+}
+
+std::string VlmEngine::describe_frames(std::span<const RgbImageView> frames, double sample_fps,
+                                       const DescribeOptions& options, const TextCallback& on_text) {
+  const ProcessedVideo video = preprocess_video(frames, sample_fps, state_->processor);
+  const Activation embeddings = encode_vision(video.patches);
+  const std::string prompt = options.prompt.empty() ? std::string(kVideoPrompt) : options.prompt;
+  const std::vector<ContentItem> items = {ContentItem::make_video(video.patches.grid), ContentItem::make_text(prompt)};
+  const GridThw grids[] = {video.patches.grid};
+  const double seconds[] = {video.second_per_grid_t};
+  return run_describe(items, nullptr, &embeddings, {}, grids, seconds, options, on_text);
+}
+
+std::string VlmEngine::describe_pair(const RgbImageView& from, const RgbImageView& to, const DescribeOptions& options,
+                                     const TextCallback& on_text) {
+  const PixelPatches a = preprocess_image(from, state_->processor);
+  const PixelPatches b = preprocess_image(to, state_->processor);
+  const Activation ea = encode_vision(a);
+  const Activation eb = encode_vision(b);
+  const Activation both = concat_rows(*state_->backend, {&ea, &eb});
+  const std::string prompt = options.prompt.empty() ? std::string(kPairPrompt) : options.prompt;
+  const std::vector<ContentItem> items = {ContentItem::make_text("First frame: "), ContentItem::make_image(a.grid),
+                                          ContentItem::make_text("\nLast frame: "), ContentItem::make_image(b.grid),
+                                          ContentItem::make_text("\n" + prompt)};
+  const GridThw grids[] = {a.grid, b.grid};
+  return run_describe(items, &both, nullptr, grids, {}, {}, options, on_text);
+}
+
+}  // namespace vidscope::vlm

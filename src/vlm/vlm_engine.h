@@ -1,0 +1,106 @@
+#pragma once
+// The public face of the Qwen2-VL / Qwen2.5-VL engine: load a Hugging Face model folder (config.json,
+// preprocessor_config.json, generation_config.json, tokenizer.json, *.safetensors) and describe images,
+// sampled video frames or a pair of images in text; or probe the numerics against reference outputs.
+//
+// Model folder: config.json and the safetensors are required; preprocessor_config.json and
+// generation_config.json fall back to the released models' defaults when absent; tokenizer.json is
+// needed only by the describe_* calls (probe works on token ids).
+//
+// Failures: vidscope::Error — input (missing/corrupt files, named with their folder), usage (bad
+// options), budget (memory). Thread-safety: one call at a time per engine (calls share the backend).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "memory/ledger.h"
+#include "models/processing_config.h"
+#include "models/vlm_config.h"
+#include "vlm/bicubic_resize.h"
+#include "vlm/chat_prompt.h"
+#include "vlm/generator.h"
+#include "vlm/image_processor.h"
+#include "vlm/vlm_weights.h"
+
+namespace vidscope::vlm {
+
+struct EngineOptions {
+  WeightPrecision precision = WeightPrecision::kAsStored;
+  unsigned threads = 0;                     // 0: every core the process may use
+  memory::MemoryLedger* ledger = nullptr;   // optional; must outlive the engine
+};
+
+struct DescribeOptions {
+  std::string prompt;                       // empty: a default instruction for the kind of input
+  std::int64_t max_new_tokens = 256;
+  std::optional<SamplingParams> sampling;   // empty: generation_config.json's defaults
+};
+
+// Receives the answer piece by piece as it is generated (whole UTF-8 characters only).
+using TextCallback = std::function<void(std::string_view)>;
+
+struct ProbeRequest {
+  std::optional<RgbImageView> image;
+  std::vector<RgbImageView> frames;         // even count; video frames as sampled
+  std::vector<std::int32_t> prompt_ids;     // -1: the image block, -2: the video block (put first if absent)
+  std::int64_t max_new_tokens = 6;
+  std::optional<double> min_pixels;         // override preprocessor_config.json
+  std::optional<double> max_pixels;
+};
+
+class VlmEngine {
+ public:
+  // Throws vidscope::Error (input) naming the folder and the file when a required file is missing or
+  // invalid.
+  static std::unique_ptr<VlmEngine> load(const std::filesystem::path& model_dir, const EngineOptions& options = {});
+  ~VlmEngine();
+
+  std::string describe_image(const RgbImageView& image, const DescribeOptions& options,
+                             const TextCallback& on_text = {});
+  // Frames sampled at `sample_fps` (qwen-vl-utils pixel budget per frame).
+  std::string describe_frames(std::span<const RgbImageView> frames, double sample_fps, const DescribeOptions& options,
+                              const TextCallback& on_text = {});
+  // The change from image `from` to image `to`, phrased as a prompt for a video-generation model.
+  std::string describe_pair(const RgbImageView& from, const RgbImageView& to, const DescribeOptions& options,
+                            const TextCallback& on_text = {});
+
+  // Runs the reference's experiment and returns the same JSON fields (ref README): grids, pixel and
+  // vision summaries, input_ids, position_ids_thw, rope_delta, last_logits (+ summary, top5),
+  // greedy_ids and greedy_top2_margins (pure greedy, no stop token).
+  nlohmann::json probe(const ProbeRequest& request);
+
+  // Lower-level pieces, for tests and other front ends.
+  const models::VlmConfig& config() const;
+  const ProcessorConfig& processor_config() const;
+  const LanguageModel& language_model() const;
+  const Generator& generator() const;
+  Activation encode_vision(const PixelPatches& patches) const;
+  // Positions for `ids` with the given grids (one per image / video block, in order).
+  MropePositions positions_for(std::span<const std::int32_t> ids, std::span<const GridThw> image_grids,
+                               std::span<const GridThw> video_grids, std::span<const double> video_second_per_grid = {}) const;
+  SamplingParams default_sampling() const;
+  std::vector<std::int32_t> eos_ids() const;
+  backend::Backend& compute_backend() const;
+  const VlmWeights& weights() const;
+
+  struct State;
+
+ private:
+  explicit VlmEngine(std::unique_ptr<State> state);
+  std::string run_describe(const std::vector<ContentItem>& items, const Activation* images,
+                           const Activation* videos, std::span<const GridThw> image_grids,
+                           std::span<const GridThw> video_grids, std::span<const double> second_per_grid,
+                           const DescribeOptions& options, const TextCallback& on_text);
+
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace vidscope::vlm

@@ -1,0 +1,229 @@
+#include "vlm/vlm_weights.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "models/expected_tensors.h"
+#include "tensor/quantize.h"
+
+namespace vidscope::vlm {
+
+namespace {
+
+using backend::DType;
+using backend::TensorView;
+
+constexpr std::string_view kOwner = "vlm weights";
+// Rows converted per step when quantizing from the mapping: bounds the f32/aligned scratch to a few
+// rows, never a whole tensor.
+constexpr std::int64_t kRowsPerStep = 64;
+
+DType tensor_dtype(models::WeightDType dtype) {
+  switch (dtype) {
+    case models::WeightDType::kF32: return DType::kF32;
+    case models::WeightDType::kF16: return DType::kF16;
+    case models::WeightDType::kBF16: return DType::kBF16;
+    default: break;
+  }
+  throw_input_error("weights of dtype " + std::string(models::weight_dtype_name(dtype)) +
+                    " are not supported (F32, F16, BF16)");
+}
+
+bool is_aligned(const void* p, std::size_t alignment) {
+  return reinterpret_cast<std::uintptr_t>(p) % alignment == 0;
+}
+
+}  // namespace
+
+struct VlmWeights::Builder {
+  const models::CheckpointTensors& tensors;
+  WeightPrecision precision;
+  backend::Backend& be;
+  VlmWeights& out;
+
+  std::unique_ptr<backend::Buffer>& new_buffer(std::size_t bytes) {
+    out.buffers_.push_back(be.allocate(bytes, kOwner, memory::Purpose::kWeights));
+    return out.buffers_.back();
+  }
+
+  // The stored tensor as a 2D [rows, cols] view into the mapping, when its address allows it.
+  static TensorView mapped_view(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols) {
+    TensorView v;
+    v.data = const_cast<std::byte*>(ref.data);  // views are read-only by convention for weights
+    v.dtype = tensor_dtype(ref.dtype);
+    v.rank = 2;
+    v.shape = {rows, cols, 0, 0};
+    v.row_stride = tensor::row_bytes(v.dtype, cols);
+    return v;
+  }
+
+  // Converts [rows, cols] of `ref` into `target`, a few rows at a time; unaligned sources are first
+  // copied row by row into aligned scratch so no kernel reads a misaligned element.
+  TensorView convert(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target) {
+    const DType source = tensor_dtype(ref.dtype);
+    const std::size_t src_row = tensor::row_bytes(source, cols);
+    const std::size_t dst_row = tensor::row_bytes(target, cols);
+    auto& buffer = new_buffer(dst_row * static_cast<std::size_t>(rows));
+    auto* dst = static_cast<std::uint8_t*>(buffer->data());
+    const bool aligned = is_aligned(ref.data, tensor::element_bytes(source));
+    std::vector<std::uint64_t> scratch;  // 8-byte aligned staging for unaligned sources
+    if (!aligned) scratch.resize((src_row * kRowsPerStep + 7) / 8);
+    for (std::int64_t r0 = 0; r0 < rows; r0 += kRowsPerStep) {
+      const std::int64_t n = std::min(kRowsPerStep, rows - r0);
+      const std::byte* src = ref.data + static_cast<std::size_t>(r0) * src_row;
+      if (!aligned) {
+        std::memcpy(scratch.data(), src, src_row * static_cast<std::size_t>(n));
+        src = reinterpret_cast<const std::byte*>(scratch.data());
+      }
+      try {
+        tensor::convert_rows(source, src, src_row, n, cols, target, dst + static_cast<std::size_t>(r0) * dst_row);
+      } catch (const Error& e) {
+        throw_input_error(ref.name + " in " + ref.file->string() + ": " + e.what());
+      }
+    }
+    TensorView v = TensorView::dense(buffer->data(), target, {rows, cols});
+    return v;
+  }
+
+  TensorView matrix(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target) {
+    const DType source = tensor_dtype(ref.dtype);
+    if (source == target && is_aligned(ref.data, tensor::element_bytes(source))) return mapped_view(ref, rows, cols);
+    return convert(ref, rows, cols, target);
+  }
+
+  // Target type of a Linear weight (quantized ones) under the precision.
+  DType linear_type(DType stored) const {
+    switch (precision) {
+      case WeightPrecision::kAsStored: return stored;
+      case WeightPrecision::kF32: return DType::kF32;
+      case WeightPrecision::kBf16: return DType::kBF16;
+      case WeightPrecision::kInt8: return DType::kQ8;
+      case WeightPrecision::kInt4: return DType::kQ4;
+    }
+    return stored;
+  }
+
+  TensorView linear_weight(const std::string& name) {
+    const models::TensorRef& ref = tensors.get(name);
+    return matrix(ref, ref.shape.at(0), ref.shape.at(1), linear_type(tensor_dtype(ref.dtype)));
+  }
+
+  TensorView vector_f32(const std::string& name) {
+    const models::TensorRef& ref = tensors.get(name);
+    return convert(ref, 1, ref.element_count(), DType::kF32);
+  }
+
+  Linear linear(const std::string& prefix, bool bias) {
+    Linear l;
+    l.weight = linear_weight(prefix + ".weight");
+    if (bias) l.bias = vector_f32(prefix + ".bias");
+    return l;
+  }
+
+  Norm norm(const std::string& prefix, bool bias) {
+    Norm n;
+    n.weight = vector_f32(prefix + ".weight");
+    if (bias) n.bias = vector_f32(prefix + ".bias");
+    return n;
+  }
+
+  void load_vision(const models::VisionModelConfig& v) {
+    const models::TensorRef& patch = tensors.get("visual.patch_embed.proj.weight");
+    const std::int64_t row = patch.element_count() / v.embed_dim;
+    // The patch embedding is an f32 GEMM operand at f32 precision, as stored otherwise (never quantized).
+    const DType stored = tensor_dtype(patch.dtype);
+    out.vision_.patch_embed = matrix(patch, v.embed_dim, row, precision == WeightPrecision::kF32 ? DType::kF32 : stored);
+    const bool ln = v.norm == models::VisionNorm::kLayerNorm;
+    for (std::int64_t i = 0; i < v.depth; ++i) {
+      const std::string p = "visual.blocks." + std::to_string(i);
+      VisionBlockWeights b;
+      b.norm1 = norm(p + ".norm1", ln);
+      b.norm2 = norm(p + ".norm2", ln);
+      b.qkv = linear(p + ".attn.qkv", true);
+      b.proj = linear(p + ".attn.proj", true);
+      if (v.mlp == models::VisionMlp::kFc1Fc2) {
+        b.fc1 = linear(p + ".mlp.fc1", true);
+        b.fc2 = linear(p + ".mlp.fc2", true);
+      } else {
+        b.gate = linear(p + ".mlp.gate_proj", true);
+        b.up = linear(p + ".mlp.up_proj", true);
+        b.down = linear(p + ".mlp.down_proj", true);
+      }
+      out.vision_.blocks.push_back(std::move(b));
+    }
+    out.vision_.merger_norm = norm("visual.merger.ln_q", ln);
+    out.vision_.merger_fc1 = linear("visual.merger.mlp.0", true);
+    out.vision_.merger_fc2 = linear("visual.merger.mlp.2", true);
+  }
+
+  void load_language(const models::TextModelConfig& t) {
+    const models::TensorRef& embed = tensors.get(models::kEmbedTokensWeight);
+    const DType embed_type = tensor_dtype(embed.dtype);
+    out.language_.embed_tokens =
+        matrix(embed, t.vocab_size, t.hidden_size, precision == WeightPrecision::kF32 ? DType::kF32 : embed_type);
+    for (std::int64_t i = 0; i < t.num_hidden_layers; ++i) {
+      const std::string p = "llm.layers." + std::to_string(i);
+      DecoderLayerWeights l;
+      l.input_norm = norm(p + ".input_layernorm", false);
+      l.post_attention_norm = norm(p + ".post_attention_layernorm", false);
+      l.q = linear(p + ".self_attn.q_proj", true);
+      l.k = linear(p + ".self_attn.k_proj", true);
+      l.v = linear(p + ".self_attn.v_proj", true);
+      l.o = linear(p + ".self_attn.o_proj", false);
+      l.gate = linear(p + ".mlp.gate_proj", false);
+      l.up = linear(p + ".mlp.up_proj", false);
+      l.down = linear(p + ".mlp.down_proj", false);
+      out.language_.layers.push_back(std::move(l));
+    }
+    out.language_.final_norm = norm("llm.norm", false);
+    if (tensors.lm_head_is_tied()) {
+      // One table serves both uses (memory/weight_precision.h): never a separate quantized copy.
+      out.language_.lm_head.weight = out.language_.embed_tokens;
+    } else {
+      out.language_.lm_head = linear("lm_head", false);  // models::kLmHeadWeight
+    }
+  }
+};
+
+std::string_view weight_precision_name(WeightPrecision precision) {
+  switch (precision) {
+    case WeightPrecision::kAsStored: return "auto";
+    case WeightPrecision::kF32: return "f32";
+    case WeightPrecision::kBf16: return "bf16";
+    case WeightPrecision::kInt8: return "int8";
+    case WeightPrecision::kInt4: return "int4";
+  }
+  return "unknown";
+}
+
+WeightPrecision parse_weight_precision(std::string_view name) {
+  if (name == "auto" || name == "as-stored") return WeightPrecision::kAsStored;
+  if (name == "f32") return WeightPrecision::kF32;
+  if (name == "bf16") return WeightPrecision::kBf16;
+  if (name == "int8") return WeightPrecision::kInt8;
+  if (name == "int4") return WeightPrecision::kInt4;
+  throw_usage_error("unknown precision '" + std::string(name) + "'; use auto, bf16, int8, int4 or f32");
+}
+
+std::unique_ptr<VlmWeights> VlmWeights::load(const models::VlmConfig& config, const models::CheckpointTensors& tensors,
+                                             const std::string& folder, WeightPrecision precision,
+                                             backend::Backend& backend) {
+  if (!backend.is_host()) throw_internal_error("VlmWeights::load: backend " + backend.name() + " is not a host backend");
+  models::require_checkpoint_matches(config, tensors, folder);
+  std::unique_ptr<VlmWeights> weights(new VlmWeights());
+  weights->precision_ = precision;
+  Builder builder{tensors, precision, backend, *weights};
+  builder.load_vision(config.vision);
+  builder.load_language(config.text);
+  return weights;
+}
+
+std::uint64_t VlmWeights::owned_bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& b : buffers_) total += b->size();
+  return total;
+}
+
+}  // namespace vidscope::vlm
