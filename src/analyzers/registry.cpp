@@ -3,9 +3,27 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "analyzers/audio_environment.h"
+#include "analyzers/audio_features.h"
 #include "analyzers/audio_loudness.h"
+#include "analyzers/call_to_action.h"
 #include "analyzers/color.h"
 #include "analyzers/shot_cuts.h"
+#include "analyzers/sound_effects.h"
+#include "analyzers/speech_activity.h"
+#include "analyzers/transcript.h"
+#include "analyzers/age_estimation.h"
+#include "analyzers/eye_contact.h"
+#include "analyzers/faces.h"
+#include "analyzers/objects.h"
+#include "analyzers/segmentation.h"
+#include "analyzers/text_overlay.h"
+#include "analyzers/camera_motion.h"
+#include "analyzers/composition.h"
+#include "analyzers/content_quality.h"
+#include "analyzers/pacing.h"
+#include "analyzers/scenes.h"
+#include "analyzers/visual_effects.h"
 #include "base/error.h"
 
 namespace vidscope::analyzers {
@@ -15,6 +33,24 @@ const std::vector<AnalyzerEntry>& analyzer_registry() {
       {"shot_cuts", [] { return std::make_unique<ShotCutsAnalyzer>(); }, true},
       {"color", [] { return std::make_unique<ColorAnalyzer>(); }, true},
       {"audio_loudness", [] { return std::make_unique<AudioLoudnessAnalyzer>(); }, true},
+      {"audio_features", [] { return std::make_unique<AudioFeaturesAnalyzer>(); }, true},
+      {"audio_environment", [] { return std::make_unique<AudioEnvironmentAnalyzer>(); }, true},
+      {"sound_effects", [] { return std::make_unique<SoundEffectsAnalyzer>(); }, true},
+      {"speech_activity", [] { return std::make_unique<SpeechActivityAnalyzer>(); }, true},
+      {"transcript", [] { return std::make_unique<TranscriptAnalyzer>(); }, true},
+      {"call_to_action", [] { return std::make_unique<CallToActionAnalyzer>(); }, true},
+      {"text_overlay", [] { return std::make_unique<TextOverlayAnalyzer>(); }, true},
+      {"faces", [] { return std::make_unique<FacesAnalyzer>(); }, true},
+      {"eye_contact", [] { return std::make_unique<EyeContactAnalyzer>(); }, true},
+      {"objects", [] { return std::make_unique<ObjectsAnalyzer>(); }, true},
+      {"segmentation", [] { return std::make_unique<SegmentationAnalyzer>(); }, true},
+      {"age_estimation", [] { return std::make_unique<AgeEstimationAnalyzer>(); }, true},
+      {"scenes", [] { return std::make_unique<ScenesAnalyzer>(); }, true},
+      {"camera_motion", [] { return std::make_unique<CameraMotionAnalyzer>(); }, true},
+      {"composition", [] { return std::make_unique<CompositionAnalyzer>(); }, true},
+      {"content_quality", [] { return std::make_unique<ContentQualityAnalyzer>(); }, true},
+      {"visual_effects", [] { return std::make_unique<VisualEffectsAnalyzer>(); }, true},
+      {"pacing", [] { return std::make_unique<PacingAnalyzer>(); }, true},
   };
   return entries;
 }

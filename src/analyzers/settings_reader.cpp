@@ -75,6 +75,16 @@ std::string SettingsReader::choice(const std::string& key, const std::string& fa
   return value->get<std::string>();
 }
 
+std::string SettingsReader::text(const std::string& key, const std::string& fallback) {
+  const nlohmann::json* value = find(key);
+  if (value == nullptr) return fallback;
+  if (!value->is_string()) {
+    throw_usage_error(fmt::format("analyzer '{}': setting '{}' must be a string, got {}", analyzer_name_, key,
+                                  value->dump()));
+  }
+  return value->get<std::string>();
+}
+
 void SettingsReader::reject_unknown_keys() const {
   for (const auto& [key, value] : settings_.items()) {
     if (!known_keys_.contains(key)) {

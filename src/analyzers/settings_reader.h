@@ -21,6 +21,8 @@ class SettingsReader {
   bool boolean(const std::string& key, bool fallback);
   // `choices` lists the accepted spellings.
   std::string choice(const std::string& key, const std::string& fallback, const std::set<std::string>& choices);
+  // Any string (a file path, a label); `fallback` when absent. Throws Error(kUsage) for a non-string.
+  std::string text(const std::string& key, const std::string& fallback);
 
   // Call after all getters: throws Error(kUsage) naming any key no getter asked for, and the known keys.
   void reject_unknown_keys() const;
