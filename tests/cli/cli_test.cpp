@@ -1,0 +1,209 @@
+// Runs the real `vidscope` binary the way a user does, on generated media with known ground truth and on
+// broken inputs: checks exit codes, messages, and that no partial report is ever left behind.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run_cli(const std::string& args) {
+  const std::string command = std::string(VIDSCOPE_CLI) + " " + args + " 2>&1";
+  Outcome outcome;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return outcome;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) outcome.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return outcome;
+}
+
+std::string media(const std::string& name) { return std::string(VIDSCOPE_GENERATED_MEDIA_DIR) + "/" + name; }
+
+fs::path scratch_dir() {
+  const fs::path dir = fs::temp_directory_path() / ("vidscope_cli_test_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+TEST(Cli, HelpAndVersionExitZero) {
+  EXPECT_EQ(run_cli("--help").exit_code, 0);
+  EXPECT_EQ(run_cli("--version").exit_code, 0);
+  const auto help = run_cli("analyze --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--ram-budget"), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_cli("").exit_code, 2);
+  EXPECT_EQ(run_cli("analyze").exit_code, 2);
+  EXPECT_EQ(run_cli("analyze " + media("cuts.mp4") + " --no-such-flag").exit_code, 2);
+  const auto bad_budget = run_cli("analyze " + media("cuts.mp4") + " --ram-budget lots");
+  EXPECT_EQ(bad_budget.exit_code, 2);
+  EXPECT_NE(bad_budget.output.find("lots"), std::string::npos);
+  const auto bad_analyzer = run_cli("analyze " + media("cuts.mp4") + " --analyzers shot_cuts,nope");
+  EXPECT_EQ(bad_analyzer.exit_code, 2);
+  EXPECT_NE(bad_analyzer.output.find("nope"), std::string::npos);
+}
+
+TEST(Cli, ProbePrintsMediaInfoJson) {
+  const auto probe = run_cli("--quiet probe " + media("cuts.mp4"));
+  ASSERT_EQ(probe.exit_code, 0) << probe.output;
+  const auto info = nlohmann::json::parse(probe.output);
+  EXPECT_EQ(info["width"], 320);
+  EXPECT_EQ(info["height"], 180);
+  EXPECT_GT(info["duration_s"].get<double>(), 1.0);
+}
+
+TEST(Cli, AnalyzersListsTheFoundationAnalyzers) {
+  const auto list = run_cli("analyzers --json");
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  const auto all = nlohmann::json::parse(list.output);
+  std::set<std::string> names;
+  for (const auto& entry : all) names.insert(entry["name"].get<std::string>());
+  for (const char* expected : {"shot_cuts", "color", "audio_loudness"}) EXPECT_TRUE(names.count(expected)) << expected;
+}
+
+// Every broken input: exit code 3, the file named in the message, and no report file left behind.
+TEST(Cli, BrokenInputsFailCleanlyWithoutPartialReports) {
+  const auto dir = scratch_dir();
+  const std::string unreadable = (dir / "unreadable.mp4").string();
+  fs::copy_file(media("cuts.mp4"), unreadable, fs::copy_options::overwrite_existing);
+  ::chmod(unreadable.c_str(), 0);
+  const bool running_as_root = geteuid() == 0;  // root reads anything: permission is then not an error
+  std::vector<std::string> inputs = {media("empty.mp4"), media("random.mp4"), media("image.mp4"),
+                                     media("audio_only.m4a"), (dir / "missing.mp4").string()};
+  if (!running_as_root) inputs.push_back(unreadable);
+  for (const auto& input : inputs) {
+    const auto report = dir / "report.json";
+    const auto outcome = run_cli("--quiet analyze " + input + " -o " + report.string());
+    EXPECT_EQ(outcome.exit_code, 3) << input << "\n" << outcome.output;
+    EXPECT_NE(outcome.output.find(fs::path(input).filename().string()), std::string::npos) << outcome.output;
+    EXPECT_FALSE(fs::exists(report)) << input;
+  }
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_EQ(entry.path().filename().string().find(".report.json.tmp"), std::string::npos) << entry.path();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Cli, ImpossibleBudgetExitsFourBeforeDecoding) {
+  const auto dir = scratch_dir();
+  const auto report = dir / "report.json";
+  const auto outcome = run_cli("--quiet analyze " + media("cuts.mp4") + " --ram-budget 1KiB -o " + report.string());
+  EXPECT_EQ(outcome.exit_code, 4) << outcome.output;
+  EXPECT_NE(outcome.output.find("budget"), std::string::npos) << outcome.output;
+  EXPECT_FALSE(fs::exists(report));
+  fs::remove_all(dir);
+}
+
+TEST(Cli, AnalyzeWritesAReportWithGroundTruthCuts) {
+  const auto dir = scratch_dir();
+  const auto report_path = dir / "cuts.report.json";
+  const auto outcome = run_cli("--quiet analyze " + media("cuts.mp4") + " -o " + report_path.string());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const auto report = read_json(report_path);
+  EXPECT_TRUE(report.contains("schema_version"));
+  ASSERT_TRUE(report["analyzers"].contains("shot_cuts"));
+  const auto truth = read_json(media("cuts.truth.json"));
+  const auto& found = report["analyzers"]["shot_cuts"]["hard_cuts"];
+  // Tolerance 0.1 s, as the foundation issue sets for cut detection.
+  int matched = 0;
+  for (const auto& cut : truth["hard_cuts_s"]) {
+    const double t = cut.get<double>();
+    for (const auto& f : found) {
+      if (std::abs(f["time_s"].get<double>() - t) <= 0.1) {
+        ++matched;
+        break;
+      }
+    }
+  }
+  const double recall = static_cast<double>(matched) / static_cast<double>(truth["hard_cuts_s"].size());
+  const double precision = found.empty() ? 0.0 : static_cast<double>(matched) / static_cast<double>(found.size());
+  const double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0.0;
+  EXPECT_GE(f1, 0.95) << report["analyzers"]["shot_cuts"].dump();
+  // The cross-fade is a gradual transition, never a hard cut.
+  const auto& fade = truth["gradual_transitions"][0];
+  const double fade_start = fade["start_s"].get<double>(), fade_end = fade["end_s"].get<double>();
+  for (const auto& f : found) {
+    const double t = f["time_s"].get<double>();
+    EXPECT_FALSE(t > fade_start + 0.1 && t < fade_end - 0.1) << "hard cut inside the cross-fade at " << t;
+  }
+  bool fade_reported = false;
+  for (const auto& g : report["analyzers"]["shot_cuts"]["gradual_transitions"]) {
+    fade_reported |= g["start_s"].get<double>() < fade_end && g["end_s"].get<double>() > fade_start;
+  }
+  EXPECT_TRUE(fade_reported) << report["analyzers"]["shot_cuts"]["gradual_transitions"].dump();
+  for (const char* name : {"color", "audio_loudness"}) {
+    EXPECT_TRUE(report["analyzers"].contains(name)) << name;
+  }
+  EXPECT_GT(report["memory"]["peak_rss_bytes"].get<double>(), 0);
+  EXPECT_FALSE(report["memory"]["timeline"].empty());
+  fs::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+const std::string kTinyModel = std::string(VIDSCOPE_TEST_DATA_DIR) + "/vlm/ckpt-s0-f32";
+
+TEST(CliPlan, AssumedLargeGpuTakesTheBf16GpuTierAndLoadsNothing) {
+  const auto outcome = run_cli("--quiet plan --model " + kTinyModel + " --assume-gpu 24GiB --json");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const auto plan = nlohmann::json::parse(outcome.output);
+  EXPECT_TRUE(plan["feasible"].get<bool>());
+  EXPECT_EQ(plan["tier"], "gpu-bf16") << plan.dump(2);
+}
+
+TEST(CliPlan, ImpossibleBudgetExitsFourWithReasons) {
+  const auto outcome = run_cli("--quiet plan --model " + kTinyModel + " --ram-budget 1KiB");
+  EXPECT_EQ(outcome.exit_code, 4) << outcome.output;
+}
+
+TEST(CliPlan, MissingModelDirectoryExitsThree) {
+  const auto outcome = run_cli("--quiet plan --model /nonexistent/model-dir");
+  EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+  EXPECT_NE(outcome.output.find("/nonexistent/model-dir"), std::string::npos) << outcome.output;
+}
+
+TEST(CliModels, AddListVerifyThroughAConfigFile) {
+  const auto dir = scratch_dir();
+  const std::string env = "VIDSCOPE_CONFIG=" + (dir / "config.toml").string() + " ";
+  // The config file is redirected with VIDSCOPE_CONFIG so the test never touches the user's own config.
+  EXPECT_EQ(std::system(("env " + env + VIDSCOPE_CLI + " models add tiny " + kTinyModel + " >/dev/null").c_str()), 0);
+  FILE* pipe = popen(("env " + env + VIDSCOPE_CLI + " models verify tiny --json").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string text;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
+  EXPECT_EQ(pclose(pipe), 0) << text;
+  const auto report = nlohmann::json::parse(text);
+  EXPECT_TRUE(report["ok"].get<bool>()) << text;
+  fs::remove_all(dir);
+}
+
+}  // namespace
