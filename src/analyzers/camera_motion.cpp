@@ -76,13 +76,7 @@ std::string CameraMotionAnalyzer::description() const {
 AnalyzerNeeds CameraMotionAnalyzer::needs(const AnalyzerContext& context) const {
   const CameraMotionConfig config = parse_camera_motion_settings(context.settings);
   AnalyzerNeeds needs;
-  media::FrameStreamSpec spec;
-  spec.mode = media::SampleMode::kFps;
-  spec.fps = config.fps;
-  spec.max_width = config.max_size;
-  spec.max_height = config.max_size;
-  spec.quality = media::ResizeQuality::kArea;
-  needs.frames = spec;
+  needs.frames = media::frames_at_fps(config.fps, config.max_size);
   // Two grey frames, two prepared content frames (3 planes), the 4-level LK pyramids of both frames
   // (with derivatives, about 8 bytes per pixel per level) and the corner detector's float maps.
   const Bytes plane = static_cast<Bytes>(config.max_size) * static_cast<Bytes>(config.max_size);

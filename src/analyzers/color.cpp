@@ -59,13 +59,7 @@ std::string ColorAnalyzer::description() const {
 AnalyzerNeeds ColorAnalyzer::needs(const AnalyzerContext& context) const {
   const ColorConfig config = parse_color_settings(context.settings);
   AnalyzerNeeds needs;
-  media::FrameStreamSpec spec;
-  spec.mode = media::SampleMode::kPerSegment;
-  spec.count = config.frames_per_segment;
-  spec.max_width = config.max_size;
-  spec.max_height = config.max_size;
-  spec.quality = media::ResizeQuality::kArea;
-  needs.frames = spec;
+  needs.frames = media::frames_per_segment(config.frames_per_segment, config.max_size);
   // One HSV copy of a frame at a time, the Lab samples (float RGB + Lab + labels) and k-means' copies.
   const Bytes frame_pixels = static_cast<Bytes>(config.max_size) * static_cast<Bytes>(config.max_size);
   const Bytes samples = static_cast<Bytes>(config.params.max_samples) * (12 + 12 + 4 + 12);

@@ -162,13 +162,7 @@ std::string CompositionAnalyzer::description() const {
 AnalyzerNeeds CompositionAnalyzer::needs(const AnalyzerContext& context) const {
   const CompositionConfig config = parse_composition_settings(context.settings);
   AnalyzerNeeds needs;
-  media::FrameStreamSpec spec;
-  spec.mode = media::SampleMode::kPerSegment;
-  spec.count = config.frames_per_segment;
-  spec.max_width = config.max_size;
-  spec.max_height = config.max_size;
-  spec.quality = media::ResizeQuality::kArea;
-  needs.frames = spec;
+  needs.frames = media::frames_per_segment(config.frames_per_segment, config.max_size);
   // Per frame: grey, float grey and its mirror, the saliency map (float), blur and edge planes.
   const Bytes plane = static_cast<Bytes>(config.max_size) * static_cast<Bytes>(config.max_size);
   needs.resources.ram_bytes = plane * (1 + 4 + 4 + 4 + 1 + 1 + 8) + kMiB;

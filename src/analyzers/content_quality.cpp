@@ -122,13 +122,7 @@ std::string ContentQualityAnalyzer::description() const {
 AnalyzerNeeds ContentQualityAnalyzer::needs(const AnalyzerContext& context) const {
   const ContentQualityConfig config = parse_content_quality_settings(context.settings);
   AnalyzerNeeds needs;
-  media::FrameStreamSpec spec;
-  spec.mode = media::SampleMode::kPerSegment;
-  spec.count = config.frames_per_segment;
-  spec.max_width = config.max_size;
-  spec.max_height = config.max_size;
-  spec.quality = media::ResizeQuality::kArea;
-  needs.frames = spec;
+  needs.frames = media::frames_per_segment(config.frames_per_segment, config.max_size);
   // Per pixel of one frame: grey (1), float grey (4), Laplacian (4), noise residual and its abs (8),
   // the sorted copy (4), the steps (4) and masks (1). Sized for the video's own resolution.
   Bytes pixels = static_cast<Bytes>(std::max(1, context.video.width)) * static_cast<Bytes>(std::max(1, context.video.height));

@@ -82,12 +82,7 @@ std::string PacingAnalyzer::description() const {
 AnalyzerNeeds PacingAnalyzer::needs(const AnalyzerContext& context) const {
   const PacingConfig config = parse_pacing_settings(context.settings);
   AnalyzerNeeds needs;
-  media::FrameStreamSpec spec;  // the same stream as shot_cuts, so the pipeline decodes it once
-  spec.mode = media::SampleMode::kEveryFrame;
-  spec.max_width = config.max_size;
-  spec.max_height = config.max_size;
-  spec.quality = media::ResizeQuality::kArea;
-  needs.frames = spec;
+  needs.frames = media::every_frame(config.max_size);  // the same stream as shot_cuts, so the pipeline decodes it once
   needs.audio = true;
   // The shot detector's window (as shot_cuts), one more prepared frame for the activity score, and the
   // 20 ms window levels of one segment.

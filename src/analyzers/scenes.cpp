@@ -73,12 +73,7 @@ std::string ScenesAnalyzer::description() const {
 AnalyzerNeeds ScenesAnalyzer::needs(const AnalyzerContext& context) const {
   const ScenesConfig config = parse_scenes_settings(context.settings);
   AnalyzerNeeds needs;
-  media::FrameStreamSpec spec;  // the same stream as shot_cuts, so the pipeline decodes it once
-  spec.mode = media::SampleMode::kEveryFrame;
-  spec.max_width = config.max_size;
-  spec.max_height = config.max_size;
-  spec.quality = media::ResizeQuality::kArea;
-  needs.frames = spec;
+  needs.frames = media::every_frame(config.max_size);  // the same stream as shot_cuts, so the pipeline decodes it once
   // The shot detector's window (as shot_cuts) plus one HSV copy for the signature; the stored signatures
   // (512 bytes each) grow with the video and are counted for one hour.
   const Bytes plane = static_cast<Bytes>(config.max_size) * static_cast<Bytes>(config.max_size);

@@ -61,13 +61,7 @@ AnalyzerNeeds SegmentationAnalyzer::needs(const AnalyzerContext& context) const 
   const SegmentationConfig config = parse_segmentation_settings(context.settings);
   AnalyzerNeeds needs;
   if (config.model.empty()) return needs;
-  media::FrameStreamSpec spec;
-  spec.mode = media::SampleMode::kPerSegment;
-  spec.count = config.frames_per_segment;
-  spec.max_width = config.input_size;
-  spec.max_height = config.input_size;
-  spec.quality = media::ResizeQuality::kBicubic;
-  needs.frames = spec;
+  needs.frames = media::frames_per_segment(config.frames_per_segment, config.input_size, media::ResizeQuality::kBicubic);
   needs.model = "segmenter";
   const Bytes pixels = static_cast<Bytes>(config.input_size) * static_cast<Bytes>(config.input_size);
   needs.resources.ram_bytes = file_bytes(config.model) * 2 + pixels * kActivationBytesPerInputPixel;

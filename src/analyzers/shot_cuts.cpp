@@ -79,12 +79,7 @@ std::string ShotCutsAnalyzer::description() const {
 AnalyzerNeeds ShotCutsAnalyzer::needs(const AnalyzerContext& context) const {
   const ShotCutsConfig config = parse_shot_cuts_settings(context.settings);
   AnalyzerNeeds needs;
-  media::FrameStreamSpec spec;
-  spec.mode = media::SampleMode::kEveryFrame;
-  spec.max_width = config.max_size;
-  spec.max_height = config.max_size;
-  spec.quality = media::ResizeQuality::kArea;
-  needs.frames = spec;
+  needs.frames = media::every_frame(config.max_size);
   // Frames kept for the decision window: 2 * window + ramp frames + the one before a run, each with
   // three HSV planes (+ an edge plane) of max_size^2 bytes; plus the conversion temporaries of one frame.
   const ShotDetectorParams& p = config.detector;

@@ -59,13 +59,7 @@ std::string TextOverlayAnalyzer::description() const {
 AnalyzerNeeds TextOverlayAnalyzer::needs(const AnalyzerContext& context) const {
   const TextOverlayConfig config = parse_text_overlay_settings(context.settings);
   AnalyzerNeeds needs;
-  media::FrameStreamSpec spec;
-  spec.mode = media::SampleMode::kFps;
-  spec.fps = config.fps;
-  spec.max_width = config.max_size;
-  spec.max_height = config.max_size;
-  spec.quality = media::ResizeQuality::kBicubic;
-  needs.frames = spec;
+  needs.frames = media::frames_at_fps(config.fps, config.max_size, media::ResizeQuality::kBicubic);
   // Grey copy, its enlargement (up to 2x per side) and the change detector's thumbnails.
   const Bytes pixels = static_cast<Bytes>(config.max_size) * static_cast<Bytes>(config.max_size);
   needs.resources.ram_bytes = kTesseractBytes + pixels * 6;

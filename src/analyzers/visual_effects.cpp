@@ -76,12 +76,7 @@ std::string VisualEffectsAnalyzer::description() const {
 AnalyzerNeeds VisualEffectsAnalyzer::needs(const AnalyzerContext& context) const {
   const VisualEffectsConfig config = parse_visual_effects_settings(context.settings);
   AnalyzerNeeds needs;
-  media::FrameStreamSpec spec;  // the same stream as shot_cuts, so the pipeline decodes it once
-  spec.mode = media::SampleMode::kEveryFrame;
-  spec.max_width = config.max_size;
-  spec.max_height = config.max_size;
-  spec.quality = media::ResizeQuality::kArea;
-  needs.frames = spec;
+  needs.frames = media::every_frame(config.max_size);  // the same stream as shot_cuts, so the pipeline decodes it once
   // Two grey frames, the difference and step planes (float reductions are per column), plus the luma
   // trajectory: 24 bytes per frame, counted for one hour at 60 fps.
   const Bytes plane = static_cast<Bytes>(config.max_size) * static_cast<Bytes>(config.max_size);

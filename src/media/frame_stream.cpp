@@ -21,4 +21,26 @@ std::string describe(const FrameStreamSpec& spec) {
   return text;
 }
 
+FrameStreamSpec every_frame(int max_side, ResizeQuality quality) {
+  FrameStreamSpec spec;
+  spec.mode = SampleMode::kEveryFrame;
+  spec.max_width = spec.max_height = max_side;
+  spec.quality = quality;
+  return spec;
+}
+
+FrameStreamSpec frames_per_segment(int count, int max_side, ResizeQuality quality) {
+  FrameStreamSpec spec = every_frame(max_side, quality);
+  spec.mode = SampleMode::kPerSegment;
+  spec.count = count;
+  return spec;
+}
+
+FrameStreamSpec frames_at_fps(double fps, int max_side, ResizeQuality quality) {
+  FrameStreamSpec spec = every_frame(max_side, quality);
+  spec.mode = SampleMode::kFps;
+  spec.fps = fps;
+  return spec;
+}
+
 }  // namespace vidscope::media

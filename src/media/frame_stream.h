@@ -28,6 +28,11 @@ struct FrameStreamSpec {
   auto operator<=>(const FrameStreamSpec&) const = default;
 };
 
+// The three kinds of stream, scaled to fit inside max_side x max_side.
+FrameStreamSpec every_frame(int max_side, ResizeQuality quality = ResizeQuality::kArea);
+FrameStreamSpec frames_per_segment(int count, int max_side, ResizeQuality quality = ResizeQuality::kArea);
+FrameStreamSpec frames_at_fps(double fps, int max_side, ResizeQuality quality = ResizeQuality::kArea);
+
 std::string describe(const FrameStreamSpec& spec);  // "every frame <=256x256 area", for logs and `analyzers`
 
 }  // namespace vidscope::media
