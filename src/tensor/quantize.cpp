@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "tensor/half.h"
+#include "tensor/worker_pool.h"
 
 namespace vidscope::tensor {
 
@@ -40,13 +41,49 @@ void load_row_f32(DType type, const void* src, std::int64_t cols, float* out) {
   }
 }
 
+// std::nearbyint under the default rounding mode (ties to even) for |v| < 2^22, without the library
+// call that made quantizing cost ~8 ns per value: adding 1.5 * 2^23 moves v where the float spacing is
+// exactly 1, so the addition itself rounds (to even), and the subtraction is exact. Codes are at most
+// ~128 in magnitude here. The sign of a zero result may differ (+0 for -0.3), which no code depends on:
+// every caller converts the result to an integer. Exactness needs the product passed in to be rounded
+// before the addition: this file is compiled with -ffp-contract=off (no fused multiply-add).
+inline float round_half_even(float v) {
+  constexpr float kShift = 12582912.0f;  // 1.5 * 2^23
+  return (v + kShift) - kShift;
+}
+
 void check_finite(const float* x, std::int64_t cols, std::int64_t row) {
+  // Inf and NaN are the values whose exponent bits are all ones; an integer test the compiler vectorizes.
+  constexpr std::uint32_t kExponent = 0x7f800000u;
+  std::uint32_t non_finite = 0;
+  for (std::int64_t i = 0; i < cols; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof(bits));
+    non_finite |= static_cast<std::uint32_t>((bits & kExponent) == kExponent);
+  }
+  if (non_finite == 0) return;
   for (std::int64_t i = 0; i < cols; ++i) {
     if (!std::isfinite(x[i])) {
       throw_input_error("weight row " + std::to_string(row) + " holds a non-finite value at column " +
                         std::to_string(i) + "; the weights are corrupt");
     }
   }
+}
+
+// max |x[i]| over n values (0 when n == 0; NaN values are skipped, as std::max(m, NaN) keeps m). Eight
+// independent running maxima instead of one chain: max is exact and order-free, so the result equals
+// the sequential loop's while the compiler can vectorize it.
+float max_abs(const float* x, std::int64_t n) {
+  constexpr int kLanes = 8;
+  float lane[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lane[j] = std::max(lane[j], std::fabs(x[i + j]));
+  }
+  float m = 0.0f;
+  for (; i < n; ++i) m = std::max(m, std::fabs(x[i]));
+  for (float l : lane) m = std::max(m, l);
+  return m;
 }
 
 void store_row(DType type, const float* x, std::int64_t cols, void* dst) {
@@ -68,15 +105,13 @@ void store_row(DType type, const float* x, std::int64_t cols, void* dst) {
 }  // namespace
 
 void quantize_row_q8(const float* x, std::int64_t cols, void* dst_row) {
-  float amax = 0.0f;
-  for (std::int64_t i = 0; i < cols; ++i) amax = std::max(amax, std::fabs(x[i]));
-  const float scale = amax / 127.0f;
+  const float scale = max_abs(x, cols) / 127.0f;
   const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
   auto* bytes = static_cast<std::uint8_t*>(dst_row);
   std::memcpy(bytes, &scale, sizeof(scale));
   auto* q = reinterpret_cast<std::int8_t*>(bytes + kQ8ScaleBytes);
   for (std::int64_t i = 0; i < cols; ++i) {
-    const float code = std::nearbyint(x[i] * inverse);
+    const float code = round_half_even(x[i] * inverse);
     q[i] = static_cast<std::int8_t>(std::clamp(code, -127.0f, 127.0f));
   }
 }
@@ -85,9 +120,13 @@ void quantize_row_q4(const float* x, std::int64_t cols, void* dst_row) {
   auto* block = static_cast<std::uint8_t*>(dst_row);
   for (std::int64_t b0 = 0; b0 < cols; b0 += kQ4BlockSize, block += kQ4BlockBytes) {
     const std::int64_t n = std::min(kQ4BlockSize, cols - b0);
+    // The first value of the largest magnitude, sign included (+0 for an all-zero block).
+    const float amax = max_abs(x + b0, n);
     float extreme = 0.0f;
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (std::fabs(x[b0 + i]) > std::fabs(extreme)) extreme = x[b0 + i];
+    if (amax > 0.0f) {
+      std::int64_t i = 0;
+      while (std::fabs(x[b0 + i]) != amax) ++i;
+      extreme = x[b0 + i];
     }
     const std::uint16_t d16 = f32_to_f16(extreme / -8.0f);
     const float d = f16_to_f32(d16);
@@ -95,10 +134,16 @@ void quantize_row_q4(const float* x, std::int64_t cols, void* dst_row) {
       throw_input_error("weight value " + std::to_string(extreme) + " is too large for q4 (f16 block scale)");
     }
     const float inverse = d != 0.0f ? 1.0f / d : 0.0f;
-    std::uint8_t codes[kQ4BlockSize] = {};
+    // A short final block is padded with zeros (code 8), so every block runs the same vectorizable loop.
+    float padded[kQ4BlockSize] = {};
+    const float* v = x + b0;
+    if (n < kQ4BlockSize) {
+      std::copy(v, v + n, padded);
+      v = padded;
+    }
+    std::uint8_t codes[kQ4BlockSize];
     for (std::int64_t i = 0; i < kQ4BlockSize; ++i) {
-      const float v = i < n ? x[b0 + i] : 0.0f;
-      const float q = std::clamp(std::nearbyint(v * inverse), -8.0f, 7.0f);
+      const float q = std::clamp(round_half_even(v[i] * inverse), -8.0f, 7.0f);
       codes[i] = static_cast<std::uint8_t>(static_cast<int>(q) + 8);
     }
     std::memcpy(block, &d16, sizeof(d16));
@@ -132,16 +177,43 @@ void dequantize_row(DType type, const void* row, std::int64_t cols, float* dst) 
   }
 }
 
-void convert_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
-                  std::int64_t cols, DType dst_type, void* dst) {
+namespace {
+
+// `first_row` is the index of the first row within the caller's whole range, for error messages.
+void convert_row_range(DType src_type, const void* src, std::size_t src_stride, std::int64_t first_row,
+                       std::int64_t rows, std::int64_t cols, DType dst_type, void* dst) {
   std::vector<float> scratch(static_cast<std::size_t>(cols));
   const std::size_t dst_stride = row_bytes(dst_type, cols);
   const bool quantized = !is_plain(dst_type);
   for (std::int64_t r = 0; r < rows; ++r) {
     load_row_f32(src_type, static_cast<const std::uint8_t*>(src) + r * src_stride, cols, scratch.data());
-    if (quantized) check_finite(scratch.data(), cols, r);
+    if (quantized) check_finite(scratch.data(), cols, first_row + r);
     store_row(dst_type, scratch.data(), cols, static_cast<std::uint8_t*>(dst) + r * dst_stride);
   }
+}
+
+}  // namespace
+
+void convert_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
+                  std::int64_t cols, DType dst_type, void* dst) {
+  convert_row_range(src_type, src, src_stride, 0, rows, cols, dst_type, dst);
+}
+
+void convert_rows_parallel(WorkerPool& pool, DType src_type, const void* src, std::size_t src_stride,
+                           std::int64_t rows, std::int64_t cols, DType dst_type, void* dst,
+                           std::int64_t block_rows, const RowBlockDone& on_block_done) {
+  if (block_rows < 1) throw_internal_error("convert_rows_parallel: block_rows must be >= 1");
+  if (rows <= 0) return;
+  const std::size_t dst_stride = row_bytes(dst_type, cols);
+  const auto blocks = static_cast<std::size_t>((rows + block_rows - 1) / block_rows);
+  pool.run(blocks, [&](std::size_t block) {
+    const std::int64_t first = static_cast<std::int64_t>(block) * block_rows;
+    const std::int64_t n = std::min(block_rows, rows - first);
+    const auto f = static_cast<std::size_t>(first);
+    convert_row_range(src_type, static_cast<const std::uint8_t*>(src) + f * src_stride, src_stride, first, n, cols,
+                      dst_type, static_cast<std::uint8_t*>(dst) + f * dst_stride);
+    if (on_block_done) on_block_done(first, n);
+  });
 }
 
 void quantize_rows_q8(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,

@@ -10,20 +10,36 @@
 //       other side keeps 7 steps, which uses all 16 codes (the q4_0 layout of ggml).
 // All-zero rows/blocks get scale 0. Non-finite source values throw Error(kInput) naming the row,
 // since a model with NaN/inf weights is corrupt input, not something to quantize silently.
+// Source rows may sit at any byte address (memory-mapped files promise no alignment).
 // Thread-safety: functions are pure apart from writing `dst`; distinct row ranges may be
-// converted concurrently.
+// converted concurrently (convert_rows_parallel does exactly that).
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "tensor/dtype.h"
 
 namespace vidscope::tensor {
+
+class WorkerPool;
 
 // Converts `rows` rows of `cols` elements from `src` (type src_type in {f32, f16, bf16}, rows
 // `src_stride` bytes apart) into `dst` (type dst_type, any DType; rows row_bytes(dst_type, cols)
 // apart). Throws Error(kInternal) for an unsupported source type.
 void convert_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
                   std::int64_t cols, DType dst_type, void* dst);
+
+// Called after rows [first_row, first_row + rows) are converted, on the thread that converted them (a
+// loader uses it to release the source pages it no longer needs). Must be thread-safe.
+using RowBlockDone = std::function<void(std::int64_t first_row, std::int64_t rows)>;
+
+// convert_rows with the rows cut into blocks of `block_rows` (>= 1) that the pool's threads convert
+// concurrently. Every row is converted by the same code as in convert_rows, independently of the
+// others, so the result is bit-identical for any pool size and block size. Errors name the row index
+// within the whole range; the first one is rethrown after the blocks already started have finished.
+void convert_rows_parallel(WorkerPool& pool, DType src_type, const void* src, std::size_t src_stride,
+                           std::int64_t rows, std::int64_t cols, DType dst_type, void* dst,
+                           std::int64_t block_rows = 64, const RowBlockDone& on_block_done = {});
 
 // Shorthands for convert_rows(..., DType::kQ8 / kQ4, dst).
 void quantize_rows_q8(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,

@@ -121,8 +121,10 @@ std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_di
   backend::CpuBackendOptions cpu;
   cpu.threads = options.threads;
   cpu.ledger = options.ledger;
+  cpu.byte_limit = options.byte_limit;
   s->backend = backend::make_cpu_backend(cpu);
-  s->weights = VlmWeights::load(s->config, *s->tensors, model_dir.string(), options.precision, *s->backend);
+  s->weights =
+      VlmWeights::load(s->config, *s->tensors, model_dir.string(), options.precision, *s->backend, options.threads);
   s->vision = std::make_unique<VisionTower>(s->config.vision, s->weights->vision(), *s->backend);
   s->language = std::make_unique<LanguageModel>(s->config.text, s->weights->language(), *s->backend);
   s->generator = std::make_unique<Generator>(*s->language, s->special.image_pad, s->special.video_pad);
@@ -166,79 +168,163 @@ std::vector<std::int32_t> VlmEngine::eos_ids() const {
   return ids;
 }
 
-std::string VlmEngine::run_describe(const std::vector<ContentItem>& items, const Activation* images,
-                                    const Activation* videos, std::span<const GridThw> image_grids,
-                                    std::span<const GridThw> video_grids, std::span<const double> second_per_grid,
-                                    const DescribeOptions& options, const TextCallback& on_text) {
+struct VlmEngine::PromptInputs {
+  std::vector<ContentItem> items;
+  std::optional<Activation> images;  // rows of every image in prompt order
+  std::optional<Activation> videos;
+  std::vector<GridThw> image_grids;
+  std::vector<GridThw> video_grids;
+  std::vector<double> second_per_grid;
+};
+
+namespace {
+
+std::int64_t visual_tokens_of(std::span<const GridThw> grids, int merge_size) {
+  std::int64_t tokens = 0;
+  for (const GridThw& g : grids) tokens += g.patch_count() / (merge_size * merge_size);
+  return tokens;
+}
+
+}  // namespace
+
+VlmEngine::PromptInputs VlmEngine::prepare(const VisualPrompt& request) const {
+  ProcessorConfig processor = state_->processor;
+  if (request.max_pixels) {
+    if (!(*request.max_pixels >= processor.min_pixels)) {
+      throw_input_error("max_pixels " + std::to_string(*request.max_pixels) + " is below the model's min_pixels " +
+                        std::to_string(processor.min_pixels));
+    }
+    processor.max_pixels = *request.max_pixels;
+  }
+  if (request.frames.empty()) throw_input_error("a visual prompt has no frames");
+  PromptInputs in;
+  switch (request.kind) {
+    case VisualPrompt::Kind::kImages:
+    case VisualPrompt::Kind::kPair: {
+      const bool pair = request.kind == VisualPrompt::Kind::kPair;
+      if (pair && request.frames.size() != 2) {
+        throw_input_error("a pair prompt needs exactly two images, got " + std::to_string(request.frames.size()));
+      }
+      std::vector<Activation> parts;
+      parts.reserve(request.frames.size());
+      for (std::size_t i = 0; i < request.frames.size(); ++i) {
+        const PixelPatches patches = preprocess_image(request.frames[i], processor);
+        parts.push_back(encode_vision(patches));
+        in.image_grids.push_back(patches.grid);
+        if (pair) in.items.push_back(ContentItem::make_text(i == 0 ? "First frame: " : "\nLast frame: "));
+        in.items.push_back(ContentItem::make_image(patches.grid));
+      }
+      std::string prompt = request.prompt.empty() ? std::string(pair ? kPairPrompt : kImagePrompt) : request.prompt;
+      in.items.push_back(ContentItem::make_text(pair ? "\n" + prompt : prompt));
+      if (parts.size() == 1) {
+        in.images.emplace(std::move(parts.front()));
+      } else {
+        std::vector<const Activation*> pointers;
+        for (const Activation& part : parts) pointers.push_back(&part);
+        in.images.emplace(concat_rows(*state_->backend, pointers));
+      }
+      break;
+    }
+    case VisualPrompt::Kind::kVideo: {
+      const ProcessedVideo video =
+          request.max_pixels
+              ? preprocess_video_bounded(request.frames, request.sample_fps, processor, processor.min_pixels,
+                                         processor.max_pixels)
+              : preprocess_video(request.frames, request.sample_fps, processor);
+      in.videos.emplace(encode_vision(video.patches));
+      in.video_grids.push_back(video.patches.grid);
+      in.second_per_grid.push_back(video.second_per_grid_t);
+      in.items.push_back(ContentItem::make_video(video.patches.grid));
+      in.items.push_back(ContentItem::make_text(request.prompt.empty() ? std::string(kVideoPrompt) : request.prompt));
+      break;
+    }
+  }
+  return in;
+}
+
+std::vector<Description> VlmEngine::generate_for(std::span<const PromptInputs> inputs, const DescribeOptions& options,
+                                                 const TextCallback& on_text) {
   if (!state_->tokenizer) {
     throw_input_error("model folder " + state_->dir.string() + " has no tokenizer.json, which describing needs");
   }
+  if (inputs.empty()) throw_input_error("describe: the batch is empty");
   const models::Tokenizer& tok = *state_->tokenizer;
-  const auto pieces = build_chat_prompt(items, state_->special, state_->processor.merge_size);
-  PreparedPrompt prompt;
-  prompt.ids = flatten_prompt(pieces, [&](std::string_view text) {
-    const auto ids = tok.encode(text, models::AddedTokenMode::kAsText);
-    return std::vector<std::int32_t>(ids.begin(), ids.end());
-  });
-  prompt.positions = positions_for(prompt.ids, image_grids, video_grids, second_per_grid);
-  prompt.image_embeddings = images;
-  prompt.video_embeddings = videos;
+  const int merge = state_->processor.merge_size;
+  std::vector<PreparedPrompt> prompts(inputs.size());
+  std::vector<Description> out(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const PromptInputs& in = inputs[i];
+    const auto pieces = build_chat_prompt(in.items, state_->special, merge);
+    prompts[i].ids = flatten_prompt(pieces, [&](std::string_view text) {
+      const auto ids = tok.encode(text, models::AddedTokenMode::kAsText);
+      return std::vector<std::int32_t>(ids.begin(), ids.end());
+    });
+    prompts[i].positions = positions_for(prompts[i].ids, in.image_grids, in.video_grids, in.second_per_grid);
+    prompts[i].image_embeddings = in.images ? &*in.images : nullptr;
+    prompts[i].video_embeddings = in.videos ? &*in.videos : nullptr;
+    out[i].prompt_tokens = static_cast<std::int64_t>(prompts[i].ids.size());
+    out[i].visual_tokens = visual_tokens_of(in.image_grids, merge) + visual_tokens_of(in.video_grids, merge);
+  }
   GenerationOptions gen;
   gen.max_new_tokens = options.max_new_tokens;
   gen.sampling = options.sampling.value_or(default_sampling());
   gen.eos_ids = eos_ids();
-  models::StreamingDecoder decoder(tok, /*skip_special_tokens=*/true);
-  std::string text;
-  const auto emit = [&](std::string piece) {
+  std::vector<models::StreamingDecoder> decoders;
+  decoders.reserve(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) decoders.emplace_back(tok, /*skip_special_tokens=*/true);
+  const auto emit = [&](std::size_t sequence, std::string piece) {
     if (piece.empty()) return;
-    text += piece;
-    if (on_text) on_text(piece);
+    out[sequence].text += piece;
+    if (on_text && inputs.size() == 1) on_text(piece);
   };
-  const auto results = state_->generator->generate(std::span<const PreparedPrompt>(&prompt, 1), gen,
-                                                   [&](std::size_t, std::int32_t id) {
-                                                     if (std::find(gen.eos_ids.begin(), gen.eos_ids.end(), id) ==
-                                                         gen.eos_ids.end()) {
-                                                       emit(decoder.push(id));
-                                                     }
-                                                   });
-  emit(decoder.finish());
-  return text;
+  const auto results = state_->generator->generate(prompts, gen, [&](std::size_t sequence, std::int32_t id) {
+    if (std::find(gen.eos_ids.begin(), gen.eos_ids.end(), id) == gen.eos_ids.end()) {
+      emit(sequence, decoders[sequence].push(id));
+    }
+  });
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    emit(i, decoders[i].finish());
+    out[i].tokens = static_cast<std::int64_t>(results[i].ids.size());
+    out[i].stopped_at_eos = results[i].stopped_at_eos;
+  }
+  return out;
 }
+
+std::vector<Description> VlmEngine::describe_batch(std::span<const VisualPrompt> prompts,
+                                                   const DescribeOptions& options) {
+  if (prompts.empty()) throw_input_error("describe: the batch is empty");
+  std::vector<PromptInputs> inputs;
+  inputs.reserve(prompts.size());
+  for (const VisualPrompt& prompt : prompts) inputs.push_back(prepare(prompt));
+  return generate_for(inputs, options, {});
+}
+
+namespace {
+
+std::string single_text(std::vector<Description> results) { return std::move(results.front().text); }
+
+}  // namespace
 
 std::string VlmEngine::describe_image(const RgbImageView& image, const DescribeOptions& options,
                                       const TextCallback& on_text) {
-  const PixelPatches patches = preprocess_image(image, state_->processor);
-  const Activation embeddings = encode_vision(patches);
-  const std::string prompt = options.prompt.empty() ? std::string(kImagePrompt) : options.prompt;
-  const std::vector<ContentItem> items = {ContentItem::make_image(patches.grid), ContentItem::make_text(prompt)};
-  const GridThw grids[] = {patches.grid};
-  return run_describe(items, &embeddings, nullptr, grids, {}, {}, options, on_text);
+  VisualPrompt request{VisualPrompt::Kind::kImages, {image}, 0.0, std::nullopt, options.prompt};
+  const PromptInputs in = prepare(request);
+  return single_text(generate_for(std::span<const PromptInputs>(&in, 1), options, on_text));
 }
 
 std::string VlmEngine::describe_frames(std::span<const RgbImageView> frames, double sample_fps,
                                        const DescribeOptions& options, const TextCallback& on_text) {
-  const ProcessedVideo video = preprocess_video(frames, sample_fps, state_->processor);
-  const Activation embeddings = encode_vision(video.patches);
-  const std::string prompt = options.prompt.empty() ? std::string(kVideoPrompt) : options.prompt;
-  const std::vector<ContentItem> items = {ContentItem::make_video(video.patches.grid), ContentItem::make_text(prompt)};
-  const GridThw grids[] = {video.patches.grid};
-  const double seconds[] = {video.second_per_grid_t};
-  return run_describe(items, nullptr, &embeddings, {}, grids, seconds, options, on_text);
+  VisualPrompt request{VisualPrompt::Kind::kVideo, {frames.begin(), frames.end()}, sample_fps, std::nullopt,
+                       options.prompt};
+  const PromptInputs in = prepare(request);
+  return single_text(generate_for(std::span<const PromptInputs>(&in, 1), options, on_text));
 }
 
 std::string VlmEngine::describe_pair(const RgbImageView& from, const RgbImageView& to, const DescribeOptions& options,
                                      const TextCallback& on_text) {
-  const PixelPatches a = preprocess_image(from, state_->processor);
-  const PixelPatches b = preprocess_image(to, state_->processor);
-  const Activation ea = encode_vision(a);
-  const Activation eb = encode_vision(b);
-  const Activation both = concat_rows(*state_->backend, {&ea, &eb});
-  const std::string prompt = options.prompt.empty() ? std::string(kPairPrompt) : options.prompt;
-  const std::vector<ContentItem> items = {ContentItem::make_text("First frame: "), ContentItem::make_image(a.grid),
-                                          ContentItem::make_text("\nLast frame: "), ContentItem::make_image(b.grid),
-                                          ContentItem::make_text("\n" + prompt)};
-  const GridThw grids[] = {a.grid, b.grid};
-  return run_describe(items, &both, nullptr, grids, {}, {}, options, on_text);
+  VisualPrompt request{VisualPrompt::Kind::kPair, {from, to}, 0.0, std::nullopt, options.prompt};
+  const PromptInputs in = prepare(request);
+  return single_text(generate_for(std::span<const PromptInputs>(&in, 1), options, on_text));
 }
 
 }  // namespace vidscope::vlm

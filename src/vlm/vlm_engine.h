@@ -36,6 +36,9 @@ struct EngineOptions {
   WeightPrecision precision = WeightPrecision::kAsStored;
   unsigned threads = 0;                     // 0: every core the process may use
   memory::MemoryLedger* ledger = nullptr;   // optional; must outlive the engine
+  // Hard cap on the engine's live buffers (converted weights, KV cache, activations); an allocation
+  // past it fails with Error(kBudget), which callers may answer by retrying smaller. nullopt: no cap.
+  std::optional<Bytes> byte_limit;
 };
 
 struct DescribeOptions {
@@ -47,6 +50,28 @@ struct DescribeOptions {
 // Receives the answer piece by piece as it is generated (whole UTF-8 characters only).
 using TextCallback = std::function<void(std::string_view)>;
 
+// One request of a batch: what to look at and what to ask.
+struct VisualPrompt {
+  enum class Kind {
+    kImages,  // one or more still images in one prompt (each its own grid)
+    kVideo,   // frames sampled at sample_fps, paired into temporal patches
+    kPair,    // exactly two images: the first and last frame of a clip (a transition prompt)
+  };
+  Kind kind = Kind::kImages;
+  std::vector<RgbImageView> frames;     // borrowed for the call
+  double sample_fps = 2.0;              // kVideo only
+  std::optional<double> max_pixels;     // per image / frame; empty: preprocessor_config.json's
+  std::string prompt;                   // empty: the default instruction for the kind
+};
+
+struct Description {
+  std::string text;
+  std::int64_t tokens = 0;       // generated, the end-of-sequence token included when produced
+  bool stopped_at_eos = false;   // false: cut at max_new_tokens
+  std::int64_t visual_tokens = 0;
+  std::int64_t prompt_tokens = 0;
+};
+
 struct ProbeRequest {
   std::optional<RgbImageView> image;
   std::vector<RgbImageView> frames;         // even count; video frames as sampled
@@ -54,6 +79,9 @@ struct ProbeRequest {
   std::int64_t max_new_tokens = 6;
   std::optional<double> min_pixels;         // override preprocessor_config.json
   std::optional<double> max_pixels;
+  // Rate the frames were sampled at; sets second_per_grid_t = temporal_patch_size / fps, which moves
+  // Qwen2.5-VL video positions (absolute time). Qwen2-VL ignores it.
+  double video_fps = 2.0;
 };
 
 class VlmEngine {
@@ -71,6 +99,12 @@ class VlmEngine {
   // The change from image `from` to image `to`, phrased as a prompt for a video-generation model.
   std::string describe_pair(const RgbImageView& from, const RgbImageView& to, const DescribeOptions& options,
                             const TextCallback& on_text = {});
+  // Every prompt of `prompts` in one batched generation: the vision tower runs per prompt, then all
+  // sequences decode together so each weight is read once per step for the whole batch. Results are in
+  // the order of `prompts`; `options.prompt` is ignored (each VisualPrompt carries its own).
+  // Throws vidscope::Error (input) for an empty batch or a malformed prompt (no frames, a pair that is
+  // not two images), (budget) when an allocation fails.
+  std::vector<Description> describe_batch(std::span<const VisualPrompt> prompts, const DescribeOptions& options);
 
   // Runs the reference's experiment and returns the same JSON fields (ref README): grids, pixel and
   // vision summaries, input_ids, position_ids_thw, rope_delta, last_logits (+ summary, top5),
@@ -95,10 +129,10 @@ class VlmEngine {
 
  private:
   explicit VlmEngine(std::unique_ptr<State> state);
-  std::string run_describe(const std::vector<ContentItem>& items, const Activation* images,
-                           const Activation* videos, std::span<const GridThw> image_grids,
-                           std::span<const GridThw> video_grids, std::span<const double> second_per_grid,
-                           const DescribeOptions& options, const TextCallback& on_text);
+  struct PromptInputs;
+  PromptInputs prepare(const VisualPrompt& prompt) const;
+  std::vector<Description> generate_for(std::span<const PromptInputs> inputs, const DescribeOptions& options,
+                                        const TextCallback& on_text);
 
   std::unique_ptr<State> state_;
 };

@@ -13,12 +13,11 @@ namespace {
 
 constexpr std::int32_t kImagePlaceholder = -1;
 constexpr std::int32_t kVideoPlaceholder = -2;
-// The reference bounds video frames with the image pixel limits and treats them as sampled at 2 fps.
-constexpr double kProbeFps = 2.0;
 
 struct VisionInput {
   PixelPatches patches;
   Activation embeddings;
+  double second_per_grid_t = 0;
 };
 
 nlohmann::json grid_json(const GridThw& g) { return nlohmann::json::array({g.t, g.h, g.w}); }
@@ -77,20 +76,26 @@ nlohmann::json VlmEngine::probe(const ProbeRequest& request) {
   }
   if (!request.frames.empty()) {
     out["video_frame_size_hw"] = {request.frames[0].height, request.frames[0].width};
-    ProcessedVideo v = preprocess_video_bounded(request.frames, kProbeFps, pc, pc.min_pixels, pc.max_pixels);
+    // The reference bounds video frames with the image pixel limits.
+    ProcessedVideo v = preprocess_video_bounded(request.frames, request.video_fps, pc, pc.min_pixels, pc.max_pixels);
+    out["video_second_per_grid_t"] = v.second_per_grid_t;
     out["video_grid_thw"] = grid_json(v.patches.grid);
     out["pixel_values_videos"] = summarize_pixels(v.patches.values, shape_of(v.patches));
     Activation e = encode_vision(v.patches);
     out["vision_output_video"] = summarize_values({e.data(), static_cast<std::size_t>(e.rows() * e.cols())}, {e.rows(), e.cols()});
-    video = VisionInput{std::move(v.patches), std::move(e)};
+    video = VisionInput{std::move(v.patches), std::move(e), v.second_per_grid_t};
   }
   PreparedPrompt prompt;
   prompt.ids = expand_prompt(request.prompt_ids, config(), image ? &*image : nullptr, video ? &*video : nullptr,
                              pc.merge_size);
   std::vector<GridThw> image_grids, video_grids;
+  std::vector<double> second_per_grid;
   if (image) image_grids.push_back(image->patches.grid);
-  if (video) video_grids.push_back(video->patches.grid);
-  prompt.positions = positions_for(prompt.ids, image_grids, video_grids);
+  if (video) {
+    video_grids.push_back(video->patches.grid);
+    second_per_grid.push_back(video->second_per_grid_t);
+  }
+  prompt.positions = positions_for(prompt.ids, image_grids, video_grids, second_per_grid);
   prompt.image_embeddings = image ? &image->embeddings : nullptr;
   prompt.video_embeddings = video ? &video->embeddings : nullptr;
   out["input_ids"] = prompt.ids;

@@ -1,12 +1,16 @@
 #include "vlm/vlm_weights.h"
 
-#include <cstring>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "models/expected_tensors.h"
 #include "tensor/quantize.h"
+#include "tensor/worker_pool.h"
 
 namespace vidscope::vlm {
 
@@ -16,9 +20,10 @@ using backend::DType;
 using backend::TensorView;
 
 constexpr std::string_view kOwner = "vlm weights";
-// Rows converted per step when quantizing from the mapping: bounds the f32/aligned scratch to a few
-// rows, never a whole tensor.
-constexpr std::int64_t kRowsPerStep = 64;
+// Rows per block when converting from the mapping: the unit handed to a loader thread, and the unit of
+// source pages released once converted. Small enough to balance 2-16 threads on the smallest tensors
+// and keep the touched source bounded; large enough that the hand-out costs nothing.
+constexpr std::int64_t kRowsPerBlock = 64;
 
 DType tensor_dtype(models::WeightDType dtype) {
   switch (dtype) {
@@ -35,12 +40,25 @@ bool is_aligned(const void* p, std::size_t alignment) {
   return reinterpret_cast<std::uintptr_t>(p) % alignment == 0;
 }
 
+// Unmaps the whole pages inside a converted source range from this process. Without it every stored
+// tensor read during a quantized load stays resident as file-backed pages, and the load peaks at the
+// quantized size plus the whole stored checkpoint. The page cache keeps the data; the mapping is
+// read-only, so a later read only faults the page back in. A hint: failure changes nothing.
+void release_source_pages(const std::byte* begin, std::size_t bytes) {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto start = reinterpret_cast<std::uintptr_t>(begin);
+  const std::uintptr_t first = (start + page - 1) / page * page;
+  const std::uintptr_t last = (start + bytes) / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 }  // namespace
 
 struct VlmWeights::Builder {
   const models::CheckpointTensors& tensors;
   WeightPrecision precision;
   backend::Backend& be;
+  tensor::WorkerPool& pool;
   VlmWeights& out;
 
   std::unique_ptr<backend::Buffer>& new_buffer(std::size_t bytes) {
@@ -59,32 +77,23 @@ struct VlmWeights::Builder {
     return v;
   }
 
-  // Converts [rows, cols] of `ref` into `target`, a few rows at a time; unaligned sources are first
-  // copied row by row into aligned scratch so no kernel reads a misaligned element.
+  // Converts [rows, cols] of `ref` into `target`, blocks of rows spread over the loader threads, each
+  // read straight from the mapping (convert_rows accepts unaligned rows) and released once converted.
   TensorView convert(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target) {
     const DType source = tensor_dtype(ref.dtype);
     const std::size_t src_row = tensor::row_bytes(source, cols);
     const std::size_t dst_row = tensor::row_bytes(target, cols);
     auto& buffer = new_buffer(dst_row * static_cast<std::size_t>(rows));
-    auto* dst = static_cast<std::uint8_t*>(buffer->data());
-    const bool aligned = is_aligned(ref.data, tensor::element_bytes(source));
-    std::vector<std::uint64_t> scratch;  // 8-byte aligned staging for unaligned sources
-    if (!aligned) scratch.resize((src_row * kRowsPerStep + 7) / 8);
-    for (std::int64_t r0 = 0; r0 < rows; r0 += kRowsPerStep) {
-      const std::int64_t n = std::min(kRowsPerStep, rows - r0);
-      const std::byte* src = ref.data + static_cast<std::size_t>(r0) * src_row;
-      if (!aligned) {
-        std::memcpy(scratch.data(), src, src_row * static_cast<std::size_t>(n));
-        src = reinterpret_cast<const std::byte*>(scratch.data());
-      }
-      try {
-        tensor::convert_rows(source, src, src_row, n, cols, target, dst + static_cast<std::size_t>(r0) * dst_row);
-      } catch (const Error& e) {
-        throw_input_error(ref.name + " in " + ref.file->string() + ": " + e.what());
-      }
+    const auto release = [&](std::int64_t first, std::int64_t n) {
+      release_source_pages(ref.data + static_cast<std::size_t>(first) * src_row, static_cast<std::size_t>(n) * src_row);
+    };
+    try {
+      tensor::convert_rows_parallel(pool, source, ref.data, src_row, rows, cols, target, buffer->data(), kRowsPerBlock,
+                                    release);
+    } catch (const Error& e) {
+      throw_input_error(ref.name + " in " + ref.file->string() + ": " + e.what());
     }
-    TensorView v = TensorView::dense(buffer->data(), target, {rows, cols});
-    return v;
+    return TensorView::dense(buffer->data(), target, {rows, cols});
   }
 
   TensorView matrix(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target) {
@@ -209,12 +218,13 @@ WeightPrecision parse_weight_precision(std::string_view name) {
 
 std::unique_ptr<VlmWeights> VlmWeights::load(const models::VlmConfig& config, const models::CheckpointTensors& tensors,
                                              const std::string& folder, WeightPrecision precision,
-                                             backend::Backend& backend) {
+                                             backend::Backend& backend, unsigned threads) {
   if (!backend.is_host()) throw_internal_error("VlmWeights::load: backend " + backend.name() + " is not a host backend");
   models::require_checkpoint_matches(config, tensors, folder);
   std::unique_ptr<VlmWeights> weights(new VlmWeights());
   weights->precision_ = precision;
-  Builder builder{tensors, precision, backend, *weights};
+  tensor::WorkerPool pool(threads != 0 ? threads : default_thread_count());
+  Builder builder{tensors, precision, backend, pool, *weights};
   builder.load_vision(config.vision);
   builder.load_language(config.text);
   return weights;

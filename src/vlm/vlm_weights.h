@@ -9,6 +9,9 @@
 //   kBf16:     Linear weights stored f32/f16 are converted to bf16; bf16 stays mapped.
 //   kInt8/kInt4: Linear weights (LLM layers, vision qkv/proj/MLP/merger, an untied lm_head) are quantized
 //              row range by row range straight from the mapping: no f32 copy of a whole tensor exists.
+//              Row ranges are spread over `threads` loader threads (bit-identical to one thread), and
+//              the mapped pages of a converted tensor are released, so the host peak during loading
+//              stays near the size of what is kept.
 // Never converted: the token embedding table (mapped; a tied lm_head uses it as stored) and the
 // patch-embedding convolution. Norm weights and biases are small and always copied to f32.
 //
@@ -78,9 +81,10 @@ class VlmWeights {
   // Loads every tensor the config calls for. Throws vidscope::Error (input) naming the checkpoint folder
   // when a tensor is missing, has the wrong shape or an unsupported dtype (checked before any
   // conversion), (budget) when a backend buffer cannot be allocated. The backend must be a host backend.
+  // `threads` convert tensors (0: every core the process may use); they exist only during the call.
   static std::unique_ptr<VlmWeights> load(const models::VlmConfig& config, const models::CheckpointTensors& tensors,
                                           const std::string& folder, WeightPrecision precision,
-                                          backend::Backend& backend);
+                                          backend::Backend& backend, unsigned threads = 0);
 
   const VisionWeights& vision() const { return vision_; }
   const LanguageWeights& language() const { return language_; }

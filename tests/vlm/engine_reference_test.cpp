@@ -8,11 +8,17 @@
 
 #include <gtest/gtest.h>
 
+#include "vlm/reference_compare.h"
 #include "vlm/test_support.h"
 #include "vlm/vlm_engine.h"
 
 namespace vidscope::vlm {
 namespace {
+
+using test::expect_greedy_matches;
+using test::logits_max_rel_diff;
+using test::logits_rel_l2;
+using test::max_abs;
 
 struct ReferenceCase {
   std::string fixture;
@@ -67,12 +73,6 @@ nlohmann::json run_probe(const ReferenceCase& c, WeightPrecision precision, std:
   return engine->probe(in.request);
 }
 
-double max_abs(const std::vector<double>& v) {
-  double m = 0;
-  for (const double x : v) m = std::max(m, std::abs(x));
-  return m;
-}
-
 // Relative tolerance of vision outputs and logits at f32. The reference agrees with transformers to
 // 4e-6 (ref README); our kernels accumulate in another order (blocked GEMM, online softmax), which
 // moves f32 results by a few ulps per op over ~10 ops deep: 1e-4 leaves a wide margin and still
@@ -89,41 +89,6 @@ void expect_vision_matches(const nlohmann::json& ref, const nlohmann::json& got,
   for (std::size_t i = 0; i < rf.size(); ++i) EXPECT_LE(std::abs(rf[i] - gf[i]) / scale, kF32RelTol) << key << " first[" << i << "]";
   const double rl2 = ref[key]["l2"].get<double>();
   EXPECT_LE(std::abs(got[key]["l2"].get<double>() - rl2) / rl2, kF32RelTol) << key << " l2";
-}
-
-double logits_max_rel_diff(const nlohmann::json& ref, const nlohmann::json& got) {
-  const auto r = ref["last_logits"].get<std::vector<double>>();
-  const auto g = got["last_logits"].get<std::vector<double>>();
-  EXPECT_EQ(r.size(), g.size());
-  double d = 0;
-  for (std::size_t i = 0; i < std::min(r.size(), g.size()); ++i) d = std::max(d, std::abs(r[i] - g[i]));
-  return d / max_abs(r);
-}
-
-double logits_rel_l2(const nlohmann::json& ref, const nlohmann::json& got) {
-  const auto r = ref["last_logits"].get<std::vector<double>>();
-  const auto g = got["last_logits"].get<std::vector<double>>();
-  double num = 0, den = 0;
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    num += (r[i] - g[i]) * (r[i] - g[i]);
-    den += r[i] * r[i];
-  }
-  return std::sqrt(num / den);
-}
-
-// compare_ref.py's rule: equal, or the first difference is at a step where the reference's top-2
-// margin is within 2 x tol x max|logit| (a near-tie that rounding may flip).
-void expect_greedy_matches(const nlohmann::json& ref, const nlohmann::json& got, double tol) {
-  const auto r = ref["greedy_ids"].get<std::vector<int>>();
-  const auto g = got["greedy_ids"].get<std::vector<int>>();
-  ASSERT_EQ(r.size(), g.size());
-  if (r == g) return;
-  std::size_t i = 0;
-  while (r[i] == g[i]) ++i;
-  const double margin = ref["greedy_top2_margins"][i].get<double>();
-  const double max_logit = max_abs(ref["last_logits"].get<std::vector<double>>());
-  EXPECT_LE(margin, 2 * tol * max_logit) << "greedy ids differ at step " << i << " (" << r[i] << " vs " << g[i]
-                                         << ") where the reference is not a near-tie";
 }
 
 TEST(EngineReference, F32MatchesEveryFixture) {
