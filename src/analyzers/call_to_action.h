@@ -1,11 +1,13 @@
 #pragma once
 // call_to_action: call-to-action phrases ("link in bio", "follow for more", "50% off", ...) in what is
-// said, with times. Speech goes through its own SpeechTranscriber (the same engine class as transcript;
-// analyzers are independent, so it does not read transcript's output). On-screen calls to action are
+// said, with times. Speech goes through its own SpeechTranscriber; when created by the registry it shares
+// the run's SharedSpeechRecognizer with transcript, so the model is loaded and each utterance decoded
+// once for both (it still does not depend on transcript running). On-screen calls to action are
 // reported by text_overlay (field `cta`) with the same matcher, find_cta_phrases (cta_phrases.h).
 // See docs/analyzers.md.
 #include "analyzers/analyzer.h"
 #include "analyzers/cta_phrases.h"
+#include "analyzers/shared_speech_recognizer.h"
 #include "analyzers/speech_transcriber.h"
 
 namespace vidscope::analyzers {
@@ -20,8 +22,10 @@ CallToActionConfig parse_call_to_action_settings(const nlohmann::json& settings)
 
 class CallToActionAnalyzer final : public Analyzer {
  public:
-  // `factory` makes the speech engine (PocketSphinx unless another is given).
+  // `factory` makes the speech engine (PocketSphinx unless another is given), loaded for this analyzer.
   explicit CallToActionAnalyzer(TranscriptEngineFactory factory = pocketsphinx_engine_factory()) : transcriber_(std::move(factory)) {}
+  // Shares `recognizer` (engine and decoded words) with the other speech analyzers of the run.
+  explicit CallToActionAnalyzer(std::shared_ptr<SharedSpeechRecognizer> recognizer) : transcriber_(std::move(recognizer)) {}
 
   std::string name() const override { return "call_to_action"; }
   std::string description() const override;

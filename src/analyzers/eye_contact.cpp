@@ -89,14 +89,19 @@ void EyeContactAnalyzer::process(const SegmentInput& input) {
   nlohmann::json detections = nlohmann::json::array();
   int seen = 0, looking = 0;
   double score_sum = 0;
+  const std::vector<FaceList> found = segment_faces(*detections_, *detector_, config_.detector, input.frames);
+  size_t next = 0;
   for (const media::FramePtr& frame : input.frames) {
     if (!frame) continue;
     const cv::Mat rgb = view_rgb(*frame);
+    const FaceList& faces = found[next++];
     cv::Mat gray;
-    cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
-    cv::equalizeHist(gray, gray);
+    if (!faces.empty()) {  // the eye search needs it; most sampled frames have no face
+      cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
+      cv::equalizeHist(gray, gray);
+    }
     nlohmann::json list = nlohmann::json::array();
-    for (const DetectedFace& face : detector_->detect(rgb)) {
+    for (const DetectedFace& face : faces) {
       const EyeContactEstimate e = estimate(gray, face);
       nlohmann::json eyes = nlohmann::json::array();
       for (const cv::Rect& eye : e.eyes) eyes.push_back(normalized_box(eye, rgb.size()));

@@ -10,6 +10,7 @@
 
 #include "analyzers/analyzer.h"
 #include "analyzers/face_detector.h"
+#include "analyzers/shared_face_detections.h"
 
 namespace vidscope::analyzers {
 
@@ -17,8 +18,8 @@ struct EyeContactConfig {
   FaceDetectorConfig detector;
   std::string eye_cascade = kDefaultEyeCascade;
   double looking_threshold = 0.75;
-  int frames_per_segment = 3;
-  int max_size = 640;
+  int frames_per_segment = 2;
+  int max_size = 480;
 };
 
 // Throws Error(kUsage) for unknown keys or bad values.
@@ -41,6 +42,9 @@ double score_from_landmarks(const cv::Rect& face, const std::array<cv::Point2f, 
 
 class EyeContactAnalyzer final : public Analyzer {
  public:
+  // Detections of its own, or shared with the run's other face analyzers (shared_face_detections.h).
+  explicit EyeContactAnalyzer(std::shared_ptr<SharedFaceDetections> detections = std::make_shared<SharedFaceDetections>())
+      : detections_(std::move(detections)) {}
   std::string name() const override { return "eye_contact"; }
   std::string description() const override;
   AnalyzerNeeds needs(const AnalyzerContext& context) const override;
@@ -53,6 +57,7 @@ class EyeContactAnalyzer final : public Analyzer {
 
   EyeContactConfig config_;
   std::unique_ptr<FaceDetector> detector_;
+  std::shared_ptr<SharedFaceDetections> detections_;
   cv::CascadeClassifier eyes_;
   nlohmann::json segments_ = nlohmann::json::array();
   int faces_seen_ = 0;

@@ -43,10 +43,12 @@ void FacesAnalyzer::process(const SegmentInput& input) {
   nlohmann::json detections = nlohmann::json::array();
   int frames = 0, segment_max = 0, face_total = 0;
   double segment_largest = 0;
+  const std::vector<FaceList> found = segment_faces(*detections_, *detector_, config_.detector, input.frames);
+  size_t next = 0;
   for (const media::FramePtr& frame : input.frames) {
     if (!frame) continue;
     const cv::Mat rgb = view_rgb(*frame);
-    const std::vector<DetectedFace> faces = detector_->detect(rgb);
+    const FaceList& faces = found[next++];
     nlohmann::json list = nlohmann::json::array();
     for (const DetectedFace& face : faces) {
       list.push_back({{"box", normalized_box(face.box, rgb.size())}, {"score", face.score}});

@@ -6,13 +6,14 @@
 
 #include "analyzers/analyzer.h"
 #include "analyzers/face_detector.h"
+#include "analyzers/shared_face_detections.h"
 
 namespace vidscope::analyzers {
 
 struct FacesConfig {
   FaceDetectorConfig detector;
-  int frames_per_segment = 3;
-  int max_size = 640;
+  int frames_per_segment = 2;
+  int max_size = 480;
 };
 
 // Throws Error(kUsage) for unknown keys or bad values.
@@ -20,6 +21,9 @@ FacesConfig parse_faces_settings(const nlohmann::json& settings);
 
 class FacesAnalyzer final : public Analyzer {
  public:
+  // Detections of its own, or shared with the run's other face analyzers (shared_face_detections.h).
+  explicit FacesAnalyzer(std::shared_ptr<SharedFaceDetections> detections = std::make_shared<SharedFaceDetections>())
+      : detections_(std::move(detections)) {}
   std::string name() const override { return "faces"; }
   std::string description() const override;
   AnalyzerNeeds needs(const AnalyzerContext& context) const override;
@@ -31,6 +35,7 @@ class FacesAnalyzer final : public Analyzer {
  private:
   FacesConfig config_;
   std::unique_ptr<FaceDetector> detector_;
+  std::shared_ptr<SharedFaceDetections> detections_;
   nlohmann::json segments_ = nlohmann::json::array();
   int frames_analyzed_ = 0;
   int frames_with_faces_ = 0;

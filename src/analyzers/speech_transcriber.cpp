@@ -1,17 +1,12 @@
 #include "analyzers/speech_transcriber.h"
 
+#include <chrono>
+
 #include "analyzers/settings_reader.h"
+#include "analyzers/shared_speech_recognizer.h"
 #include "base/error.h"
 
 namespace vidscope::analyzers {
-namespace {
-
-bool same_model(const TranscriberConfig& a, const TranscriberConfig& b) {
-  return a.engine == b.engine && a.model.acoustic_model_dir == b.model.acoustic_model_dir &&
-         a.model.language_model == b.model.language_model && a.model.dictionary == b.model.dictionary;
-}
-
-}  // namespace
 
 TranscriberConfig read_transcriber_settings(SettingsReader& reader) {
   TranscriberConfig config;
@@ -37,39 +32,53 @@ TranscriptEngineFactory pocketsphinx_engine_factory() {
   return [](const TranscriberConfig& config) { return create_pocketsphinx_engine(config.model); };
 }
 
+SpeechTranscriber::SpeechTranscriber(TranscriptEngineFactory factory)
+    : recognizer_(std::make_shared<SharedSpeechRecognizer>(std::move(factory))) {}
+SpeechTranscriber::SpeechTranscriber(std::shared_ptr<SharedSpeechRecognizer> recognizer) : recognizer_(std::move(recognizer)) {
+  if (!recognizer_) throw_internal_error("SpeechTranscriber needs a speech recognizer");
+}
+SpeechTranscriber::~SpeechTranscriber() = default;
+
 std::string SpeechTranscriber::start(const TranscriberConfig& config) {
   config_ = config;
   cutter_.reset();
-  if (engine_ && loaded_for_ && same_model(*loaded_for_, config)) return "";
-  engine_.reset();
-  loaded_for_.reset();
-  try {
-    engine_ = factory_(config);
-  } catch (const Error& error) {
-    return error.what();
-  }
-  loaded_for_ = config;
-  return "";
+  pending_.clear();
+  const std::string reason = recognizer_->load(config);
+  ready_ = reason.empty();
+  return reason;
 }
 
+const TranscriptEngine* SpeechTranscriber::engine() const { return ready_ ? recognizer_->engine(config_) : nullptr; }
+
 void SpeechTranscriber::add(const media::Segment& segment, const Sink& sink) {
-  if (!engine_) return;
+  if (!ready_) return;
   if (!cutter_) cutter_.emplace(config_.utterances, fresh_audio_start_s(segment));
-  cutter_->add(segment.new_audio(), [&](Utterance&& utterance) { decode(std::move(utterance), sink); });
+  cutter_->add(segment.new_audio(), [&](Utterance&& utterance) { decode(std::move(utterance)); });
+  deliver(sink, /*wait=*/false);
 }
 
 void SpeechTranscriber::finish(const Sink& sink) {
-  if (!engine_ || !cutter_) return;
-  cutter_->finish([&](Utterance&& utterance) { decode(std::move(utterance), sink); });
+  if (!ready_ || !cutter_) return;
+  cutter_->finish([&](Utterance&& utterance) { decode(std::move(utterance)); });
   cutter_.reset();
+  deliver(sink, /*wait=*/true);
 }
 
-void SpeechTranscriber::decode(Utterance&& utterance, const Sink& sink) {
-  TranscribedUtterance out;
-  out.start_s = utterance.start_s;
-  out.end_s = utterance.end_s();
-  out.words = engine_->transcribe(utterance.audio, utterance.start_s);
-  sink(std::move(out));
+void SpeechTranscriber::decode(Utterance&& utterance) {
+  pending_.push_back({utterance.start_s, utterance.end_s(), recognizer_->words(config_, utterance)});
+}
+
+void SpeechTranscriber::deliver(const Sink& sink, bool wait) {
+  while (!pending_.empty()) {
+    Pending& next = pending_.front();
+    if (!wait && next.words.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+    TranscribedUtterance out;
+    out.start_s = next.start_s;
+    out.end_s = next.end_s;
+    out.words = next.words.get();  // rethrows the engine's error
+    pending_.pop_front();
+    sink(std::move(out));
+  }
 }
 
 }  // namespace vidscope::analyzers

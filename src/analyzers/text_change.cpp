@@ -7,7 +7,6 @@
 namespace vidscope::analyzers {
 namespace {
 
-constexpr int kThumbnailWidth = 480;  // small enough to be cheap, large enough to see a changed digit
 constexpr int kTile = 16;
 // Mean absolute difference of a tile that counts as changed. Re-encoded static video differs by 1-3 grey
 // levels; a replaced glyph covers a good part of a tile and moves its mean by tens of levels.
@@ -15,15 +14,15 @@ constexpr double kTileChangeLevels = 8.0;
 // A gradient this weak is compression noise or a soft background, not a glyph edge.
 constexpr double kMinGradient = 24.0;
 
-cv::Mat thumbnail_of(const cv::Mat& gray) {
-  if (gray.cols <= kThumbnailWidth) return gray.clone();
-  const int height = std::max(1, gray.rows * kThumbnailWidth / gray.cols);
+}  // namespace
+
+cv::Mat text_thumbnail(const cv::Mat& gray) {
+  if (gray.cols <= kTextThumbnailWidth) return gray.clone();
+  const int height = std::max(1, gray.rows * kTextThumbnailWidth / gray.cols);
   cv::Mat out;
-  cv::resize(gray, out, cv::Size(kThumbnailWidth, height), 0, 0, cv::INTER_AREA);
+  cv::resize(gray, out, cv::Size(kTextThumbnailWidth, height), 0, 0, cv::INTER_AREA);
   return out;
 }
-
-}  // namespace
 
 cv::Mat text_region_mask(const cv::Mat& thumbnail) {
   cv::Mat gradient, mask;
@@ -36,7 +35,7 @@ cv::Mat text_region_mask(const cv::Mat& thumbnail) {
 }
 
 bool TextChangeDetector::needs_ocr(const cv::Mat& gray) {
-  const cv::Mat thumbnail = thumbnail_of(gray);
+  const cv::Mat thumbnail = text_thumbnail(gray);
   const cv::Mat mask = text_region_mask(thumbnail);
   bool changed = reference_.empty() || reference_.size() != thumbnail.size();
   if (!changed) {

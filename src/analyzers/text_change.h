@@ -21,6 +21,11 @@ class TextChangeDetector {
   cv::Mat reference_mask_;  // its text-like pixels
 };
 
+// Small enough to be cheap, large enough to see a changed digit.
+inline constexpr int kTextThumbnailWidth = 480;
+
+// `gray` shrunk (area) to kTextThumbnailWidth wide, or a copy when it is not wider.
+cv::Mat text_thumbnail(const cv::Mat& gray);
 // The text-like pixel mask of a grey thumbnail (255 = text-like), as described above.
 cv::Mat text_region_mask(const cv::Mat& thumbnail);
 

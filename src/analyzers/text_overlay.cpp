@@ -10,6 +10,7 @@
 #include "analyzers/frame_mat.h"
 #include "analyzers/onnx_model.h"  // skipped_result
 #include "analyzers/settings_reader.h"
+#include "analyzers/text_regions.h"
 #include "base/error.h"
 
 namespace vidscope::analyzers {
@@ -42,6 +43,7 @@ TextOverlayConfig parse_text_overlay_settings(const nlohmann::json& settings) {
   config.min_chars = reader.integer("min_chars", config.min_chars, 1, 100);
   config.ocr_min_height = reader.integer("ocr_min_height", config.ocr_min_height, 0, 4096);
   config.skip_unchanged = reader.boolean("skip_unchanged", config.skip_unchanged);
+  config.detect_regions = reader.boolean("detect_regions", config.detect_regions);
   config.tracks.max_distance = reader.number("max_distance", config.tracks.max_distance, 0, 1);
   config.tracks.max_gap_s = reader.number("max_gap_s", kGapIntervals / config.fps, 0, 3600);
   reader.reject_unknown_keys();
@@ -60,7 +62,7 @@ AnalyzerNeeds TextOverlayAnalyzer::needs(const AnalyzerContext& context) const {
   const TextOverlayConfig config = parse_text_overlay_settings(context.settings);
   AnalyzerNeeds needs;
   needs.frames = media::frames_at_fps(config.fps, config.max_size, media::ResizeQuality::kBicubic);
-  // Grey copy, its enlargement (up to 2x per side) and the change detector's thumbnails.
+  // Grey copy, the enlargement of its text regions (up to 2x per side) and the thumbnails.
   const Bytes pixels = static_cast<Bytes>(config.max_size) * static_cast<Bytes>(config.max_size);
   needs.resources.ram_bytes = kTesseractBytes + pixels * 6;
   needs.resources.threads = 1;
@@ -70,7 +72,7 @@ AnalyzerNeeds TextOverlayAnalyzer::needs(const AnalyzerContext& context) const {
 void TextOverlayAnalyzer::begin(const AnalyzerContext& context) {
   config_ = parse_text_overlay_settings(context.settings);
   segments_ = nlohmann::json::array();
-  frames_sampled_ = ocr_calls_ = skipped_ocr_calls_ = 0;
+  frames_sampled_ = ocr_calls_ = skipped_ocr_calls_ = frames_without_text_regions_ = ocr_regions_ = 0;
   last_lines_.clear();
   change_.reset();
   tracks_ = std::make_unique<TextTrackBuilder>(config_.tracks);
@@ -94,14 +96,23 @@ std::vector<TextObservation> TextOverlayAnalyzer::read_frame(const cv::Mat& gray
   if (config_.ocr_min_height > 0 && gray.rows < config_.ocr_min_height) {
     scale = std::min(kMaxUpscale, static_cast<double>(config_.ocr_min_height) / gray.rows);
   }
-  cv::Mat picture = gray;
-  if (scale > 1.0) cv::resize(gray, picture, cv::Size(), scale, scale, cv::INTER_CUBIC);
+  const std::vector<cv::Rect> regions =
+      config_.detect_regions ? find_text_regions(gray) : std::vector<cv::Rect>{cv::Rect(0, 0, gray.cols, gray.rows)};
   std::vector<TextObservation> lines;
-  for (const OcrLine& line : ocr_->read(picture)) {
-    if (line.confidence < config_.min_confidence || alnum_count(line.text) < config_.min_chars) continue;
-    const cv::Rect2d box(line.box.x / static_cast<double>(picture.cols), line.box.y / static_cast<double>(picture.rows),
-                         line.box.width / static_cast<double>(picture.cols), line.box.height / static_cast<double>(picture.rows));
-    lines.push_back({line.text, box, line.confidence});
+  for (const cv::Rect& region : regions) {
+    cv::Mat picture;
+    if (scale > 1.0) {
+      cv::resize(gray(region), picture, cv::Size(), scale, scale, cv::INTER_CUBIC);
+    } else {
+      picture = gray(region);
+    }
+    ++ocr_regions_;
+    for (const OcrLine& line : ocr_->read(picture)) {
+      if (line.confidence < config_.min_confidence || alnum_count(line.text) < config_.min_chars) continue;
+      const cv::Rect2d box((region.x + line.box.x / scale) / gray.cols, (region.y + line.box.y / scale) / gray.rows,
+                           line.box.width / scale / gray.cols, line.box.height / scale / gray.rows);
+      lines.push_back({line.text, box, line.confidence});
+    }
   }
   return lines;
 }
@@ -116,8 +127,13 @@ void TextOverlayAnalyzer::process(const SegmentInput& input) {
     cv::cvtColor(view_rgb(*frame), gray, cv::COLOR_RGB2GRAY);
     ++frames;
     if (!config_.skip_unchanged || change_.needs_ocr(gray)) {
+      const int regions_before = ocr_regions_;
       last_lines_ = read_frame(gray);
-      ++calls;
+      if (ocr_regions_ > regions_before) {
+        ++calls;
+      } else {
+        ++frames_without_text_regions_;
+      }
     } else {
       ++skipped_ocr_calls_;
     }
@@ -158,12 +174,15 @@ nlohmann::json TextOverlayAnalyzer::finish() {
           {"frames_sampled", frames_sampled_},
           {"ocr_calls", ocr_calls_},
           {"skipped_ocr_calls", skipped_ocr_calls_},
+          {"frames_without_text_regions", frames_without_text_regions_},
+          {"ocr_regions", ocr_regions_},
           {"tracks", std::move(tracks)},
           {"cta", std::move(cta)},
           {"segments", segments_},
           {"params", {{"fps", config_.fps}, {"max_size", config_.max_size}, {"min_confidence", config_.min_confidence},
                       {"min_chars", config_.min_chars}, {"max_distance", config_.tracks.max_distance},
-                      {"max_gap_s", config_.tracks.max_gap_s}, {"skip_unchanged", config_.skip_unchanged}}}};
+                      {"max_gap_s", config_.tracks.max_gap_s}, {"skip_unchanged", config_.skip_unchanged},
+                      {"detect_regions", config_.detect_regions}}}};
 }
 
 }  // namespace vidscope::analyzers

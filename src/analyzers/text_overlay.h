@@ -1,8 +1,8 @@
 #pragma once
 // text_overlay: on-screen text read with Tesseract on frames sampled at a fixed rate, merged across
 // frames into tracks (first/last time, position, confidence, readings), with the call-to-action phrases
-// found in it. Frames whose text regions did not change are not OCRed again (text_change.h). See
-// docs/analyzers.md.
+// found in it. Only text-like regions are OCRed (text_regions.h), and frames whose text regions did not
+// change are not OCRed again (text_change.h). See docs/analyzers.md.
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +24,7 @@ struct TextOverlayConfig {
   int min_chars = 2;             // letters or digits a line needs to count
   int ocr_min_height = 720;      // shorter frames are enlarged (at most 2x) before OCR
   bool skip_unchanged = true;
+  bool detect_regions = true;    // OCR only text-like regions (text_regions.h); false: whole frames
   TextTrackParams tracks;        // max_gap_s defaults to 2.5 sampling intervals
 };
 
@@ -57,6 +58,8 @@ class TextOverlayAnalyzer final : public Analyzer {
   int frames_sampled_ = 0;
   int ocr_calls_ = 0;
   int skipped_ocr_calls_ = 0;
+  int frames_without_text_regions_ = 0;  // changed frames with nothing text-like: not given to Tesseract
+  int ocr_regions_ = 0;                  // crops given to Tesseract
 };
 
 }  // namespace vidscope::analyzers

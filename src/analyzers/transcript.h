@@ -4,6 +4,7 @@
 // any video length. Without the model files the analyzer reports {"status": "skipped", "reason"}.
 // See docs/analyzers.md.
 #include "analyzers/analyzer.h"
+#include "analyzers/shared_speech_recognizer.h"
 #include "analyzers/speech_transcriber.h"
 
 namespace vidscope::analyzers {
@@ -13,8 +14,10 @@ TranscriberConfig parse_transcript_settings(const nlohmann::json& settings);
 
 class TranscriptAnalyzer final : public Analyzer {
  public:
-  // `factory` makes the speech engine (PocketSphinx unless another is given).
+  // `factory` makes the speech engine (PocketSphinx unless another is given), loaded for this analyzer.
   explicit TranscriptAnalyzer(TranscriptEngineFactory factory = pocketsphinx_engine_factory()) : transcriber_(std::move(factory)) {}
+  // Shares `recognizer` (engine and decoded words) with the other speech analyzers of the run.
+  explicit TranscriptAnalyzer(std::shared_ptr<SharedSpeechRecognizer> recognizer) : transcriber_(std::move(recognizer)) {}
 
   std::string name() const override { return "transcript"; }
   std::string description() const override;

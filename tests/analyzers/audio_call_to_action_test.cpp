@@ -6,6 +6,8 @@
 
 #include "analyzers/audio_test_support.h"
 #include "analyzers/scripted_transcript_engine.h"
+#include "analyzers/shared_speech_recognizer.h"
+#include "analyzers/transcript.h"
 #include "base/error.h"
 
 namespace vidscope::analyzers {
@@ -55,6 +57,29 @@ TEST(CallToAction, PhraseListFileIsUsedAndCheckedUpFront) {
   EXPECT_EQ(result.at("matches")[0].at("id"), "fox");
   EXPECT_EQ(result.at("phrase_list").at("version"), 7);
   EXPECT_THROW(analyzer.begin(context_with_audio({{"phrases_file", audio_data_path("missing.json")}})), Error);
+}
+
+TEST(CallToAction, SharesOneEngineAndOneDecodePerUtteranceWithTranscript) {
+  // speech.wav holds two sentences, so the VAD cuts two utterances: with a shared recognizer the
+  // engine is created once and decodes each utterance once, and both analyzers see the same words.
+  int engines_made = 0;
+  const auto factory = scripted_engine_factory({"the quick brown fox", "follow for more"});
+  auto recognizer = std::make_shared<SharedSpeechRecognizer>([&](const TranscriberConfig& config) {
+    ++engines_made;
+    return factory(config);
+  });
+  TranscriptAnalyzer transcript(recognizer);
+  CallToActionAnalyzer cta(recognizer);
+  const std::vector<float> audio = read_wav_16k(generated_path("speech.wav"));
+  const auto words = run_on_audio(transcript, audio);
+  const auto matches = run_on_audio(cta, audio);
+  EXPECT_EQ(engines_made, 1);
+  // A scripted engine returns its next sentence per decode; a second decode of either utterance would
+  // have yielded nothing (the script has two sentences), so "follow" proves the words were shared.
+  EXPECT_EQ(words.at("text"), "the quick brown fox follow for more");
+  ASSERT_EQ(matches.at("matches").size(), 1u) << matches.dump(1);
+  EXPECT_EQ(matches.at("matches")[0].at("id"), "follow");
+  EXPECT_DOUBLE_EQ(matches.at("matches")[0].at("start_s").get<double>(), words.at("words")[4].at("start_s").get<double>());
 }
 
 }  // namespace

@@ -97,6 +97,23 @@ TEST(VisionEyeContact, TheAstronautLooksAtTheCamera) {
   EXPECT_EQ(result.at("summary").at("faces_seen"), 1);
 }
 
+TEST(VisionEyeContact, SharedDetectionsGiveTheSameFacesAsOwnOnes) {
+  // faces and eye_contact of one run share detections: a frame detected by one is not detected again by
+  // the other, and each reports exactly what it would have found on its own.
+  auto shared = std::make_shared<SharedFaceDetections>();
+  FacesAnalyzer faces(shared);
+  EyeContactAnalyzer eyes(shared);
+  FacesAnalyzer faces_alone;
+  const auto shared_faces = run_one_segment(faces, {astronaut_rgb(), geometry()}, nlohmann::json::object());
+  const auto shared_eyes = run_one_segment(eyes, {astronaut_rgb(), geometry()}, nlohmann::json::object());
+  const auto own_faces = run_one_segment(faces_alone, {astronaut_rgb(), geometry()}, nlohmann::json::object());
+  EXPECT_EQ(shared_faces.at("segments"), own_faces.at("segments"));
+  const auto& first = shared_eyes.at("segments").at(0).at("detections").at(0).at("faces");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].at("box"), own_faces.at("segments").at(0).at("detections").at(0).at("faces").at(0).at("box"));
+  EXPECT_EQ(first[0].at("eyes_found"), 2);
+}
+
 TEST(VisionEyeContact, NoFacesMeansNoEstimate) {
   EyeContactAnalyzer analyzer;
   const auto result = run_one_segment(analyzer, {geometry()}, nlohmann::json::object());

@@ -1,12 +1,14 @@
 // text_overlay: drawn captions recovered by Tesseract and merged into tracks with the right times,
 // skipped OCR on unchanged frames, call-to-action hits, counter.mp4's per-frame text, and the
 // settings / missing-data behaviour.
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "analyzers/text_overlay.h"
+#include "analyzers/text_regions.h"
 #include "analyzers/vision_test_support.h"
 #include "media/segment_source.h"
 
@@ -94,9 +96,40 @@ TEST_F(TextOverlayCaptions, RecoversEachCaptionAsOneTrackWithItsTimes) {
 TEST_F(TextOverlayCaptions, UnchangedFramesAreNotReadAgain) {
   const nlohmann::json& result = *result_;
   EXPECT_EQ(result.at("frames_sampled"), kFrames);
-  // The caption set changes at frames 0, 3, 5 (LINK IN BIO ends at 2.5 s), 6, 9 and 10: six reads.
-  EXPECT_EQ(result.at("ocr_calls"), 6);
+  // The caption set changes at frames 0, 3, 5 (LINK IN BIO ends at 2.5 s), 6, 9 and 10. Frame 10 has no
+  // caption left, so it has no text region and is not given to Tesseract: five reads.
+  EXPECT_EQ(result.at("ocr_calls"), 5);
+  EXPECT_EQ(result.at("frames_without_text_regions"), 1);
   EXPECT_EQ(result.at("skipped_ocr_calls"), kFrames - 6);
+  // At most one crop per caption line on a read frame (two lines are never merged: they are far apart).
+  EXPECT_LE(result.at("ocr_regions").get<int>(), 2 + 2 + 1 + 2 + 2);
+}
+
+TEST(VisionTextRegions, CaptionsAreFoundAndTextureIsNot) {
+  cv::Mat gray;
+  cv::cvtColor(caption_frame(7), gray, cv::COLOR_RGB2GRAY);  // SALE 50% OFF and the sentence
+  const std::vector<cv::Rect> regions = find_text_regions(gray);
+  ASSERT_EQ(regions.size(), 2u);
+  for (const Caption& c : kCaptions) {
+    if (c.text == "LINK IN BIO") continue;
+    const cv::Point inside(c.origin.x + 20, c.origin.y - 5);  // on the first glyphs, above the baseline
+    EXPECT_TRUE(std::any_of(regions.begin(), regions.end(), [&](const cv::Rect& r) { return r.contains(inside); })) << c.text;
+  }
+  // Pixel-scale binary noise (like cellular-automaton or Game of Life frames) and a flat frame: nothing.
+  cv::Mat noise(360, 640, CV_8UC1);
+  cv::randu(noise, 0, 2);
+  noise *= 255;
+  EXPECT_TRUE(find_text_regions(noise).empty());
+  EXPECT_TRUE(find_text_regions(cv::Mat(360, 640, CV_8UC1, cv::Scalar(90))).empty());
+}
+
+TEST(VisionTextOverlay, WholeFrameReadingStaysAvailable) {
+  TextOverlayAnalyzer analyzer;
+  const auto result = testing::run_one_segment(analyzer, {caption_frame(0)}, {{"detect_regions", false}});
+  ASSERT_EQ(result.at("status"), "ok");
+  EXPECT_EQ(result.at("ocr_regions"), 1);  // the whole frame
+  ASSERT_EQ(result.at("tracks").size(), 1u) << result.dump(2);
+  EXPECT_GE(char_accuracy("LINK IN BIO", result.at("tracks")[0].at("text")), 0.9);
 }
 
 TEST_F(TextOverlayCaptions, ReportsOnScreenCallsToAction) {
