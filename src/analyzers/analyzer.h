@@ -14,6 +14,11 @@
 #include "media/frame_stream.h"
 #include "media/segment.h"
 #include "media/video_info.h"
+#include "memory/planner_inputs.h"
+
+namespace vidscope::vlm {
+class VlmEngine;
+}
 
 namespace vidscope::analyzers {
 
@@ -29,6 +34,19 @@ struct AnalyzerNeeds {
   bool audio = false;                            // mono 16 kHz audio of each segment
   std::string model;                             // "" when no model; otherwise the model role, e.g. "vlm"
   ResourceNeeds resources;
+  // For model == "vlm": the step shape this analyzer would run at (the planner sizes KV cache and
+  // activations from it, and may admit a smaller one).
+  std::optional<memory::Workload> vlm_workload;
+};
+
+// Models the pipeline planned and loaded for this analysis before the first segment. Analyzers use
+// them; they never load models themselves.
+struct LoadedModels {
+  vlm::VlmEngine* vlm = nullptr;   // null: see vlm_unavailable
+  std::string vlm_unavailable;     // why there is no VLM (for the analyzer's "skipped" result)
+  memory::Workload vlm_workload;   // as admitted by the plan (possibly shrunk from what was asked)
+  Bytes vlm_step_bytes = 0;        // KV cache + activations + frames of one step at that workload
+  unsigned vlm_threads = 1;        // threads the engine keeps busy during a step
 };
 
 // Options common to all analyzers, from the CLI. Analyzer-specific settings live in `settings`
@@ -37,6 +55,7 @@ struct AnalyzerContext {
   media::VideoInfo video;
   media::SegmentPlan plan;
   nlohmann::json settings = nlohmann::json::object();
+  const LoadedModels* models = nullptr;  // null while needs() is asked before planning
 };
 
 // What one analyzer gets for one segment: the segment's metadata, its own frame stream and audio.

@@ -24,6 +24,9 @@
 #include "analyzers/pacing.h"
 #include "analyzers/scenes.h"
 #include "analyzers/visual_effects.h"
+#include "analyzers/run_shared.h"
+#include "analyzers/vlm_segments.h"
+#include "analyzers/vlm_transitions.h"
 #include "base/error.h"
 
 namespace vidscope::analyzers {
@@ -37,11 +40,11 @@ const std::vector<AnalyzerEntry>& analyzer_registry() {
       {"audio_environment", [] { return std::make_unique<AudioEnvironmentAnalyzer>(); }, true},
       {"sound_effects", [] { return std::make_unique<SoundEffectsAnalyzer>(); }, true},
       {"speech_activity", [] { return std::make_unique<SpeechActivityAnalyzer>(); }, true},
-      {"transcript", [] { return std::make_unique<TranscriptAnalyzer>(); }, true},
-      {"call_to_action", [] { return std::make_unique<CallToActionAnalyzer>(); }, true},
+      {"transcript", [] { return std::make_unique<TranscriptAnalyzer>(run_shared<SharedSpeechRecognizer>()); }, true},
+      {"call_to_action", [] { return std::make_unique<CallToActionAnalyzer>(run_shared<SharedSpeechRecognizer>()); }, true},
       {"text_overlay", [] { return std::make_unique<TextOverlayAnalyzer>(); }, true},
-      {"faces", [] { return std::make_unique<FacesAnalyzer>(); }, true},
-      {"eye_contact", [] { return std::make_unique<EyeContactAnalyzer>(); }, true},
+      {"faces", [] { return std::make_unique<FacesAnalyzer>(run_shared<SharedFaceDetections>()); }, true},
+      {"eye_contact", [] { return std::make_unique<EyeContactAnalyzer>(run_shared<SharedFaceDetections>()); }, true},
       {"objects", [] { return std::make_unique<ObjectsAnalyzer>(); }, true},
       {"segmentation", [] { return std::make_unique<SegmentationAnalyzer>(); }, true},
       {"age_estimation", [] { return std::make_unique<AgeEstimationAnalyzer>(); }, true},
@@ -51,6 +54,8 @@ const std::vector<AnalyzerEntry>& analyzer_registry() {
       {"content_quality", [] { return std::make_unique<ContentQualityAnalyzer>(); }, true},
       {"visual_effects", [] { return std::make_unique<VisualEffectsAnalyzer>(); }, true},
       {"pacing", [] { return std::make_unique<PacingAnalyzer>(); }, true},
+      {"vlm_segments", [] { return std::make_unique<VlmSegmentsAnalyzer>(); }, true},
+      {"vlm_transitions", [] { return std::make_unique<VlmTransitionsAnalyzer>(); }, true},
   };
   return entries;
 }

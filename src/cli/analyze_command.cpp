@@ -12,7 +12,10 @@
 #include "cli/command.h"
 #include "cli/progress_bar.h"
 #include "cli/report_summary.h"
+#include "base/atomic_file.h"
+#include "models/model_store.h"
 #include "pipeline/analysis.h"
+#include "pipeline/report_html.h"
 
 namespace vidscope::cli {
 
@@ -30,6 +33,11 @@ struct AnalyzeOptions {
   unsigned threads = 0;
   std::string settings_file;
   bool summary = false;
+  std::string model;
+  bool memory_report = false;
+  std::string html;
+  std::string pressure_warning = "10%";
+  std::string pressure_critical = "5%";
 };
 
 std::vector<std::string> split_names(const std::string& list) {
@@ -85,6 +93,16 @@ int run_analyze(const AnalyzeOptions& options, const GlobalOptions& global) {
   request.gpu_budget = memory::BudgetSpec::parse(options.gpu_budget);
   request.threads = options.threads;
   request.analyzer_settings = read_settings_file(options.settings_file);
+  request.pressure_warning = memory::BudgetSpec::parse(options.pressure_warning);
+  request.pressure_critical = memory::BudgetSpec::parse(options.pressure_critical);
+  request.memory_report = options.memory_report;
+  const auto store = models::ModelStore::from_environment();
+  if (!options.model.empty()) {
+    request.vlm_model_dir = store.resolve(options.model).string();
+  } else if (const auto configured = store.default_vlm()) {
+    request.vlm_model_dir = configured->string();
+  }
+  if (!options.html.empty()) check_output_directory(options.html);
 
   const std::string output = options.output.empty() ? default_output_path(options.video) : options.output;
   check_output_directory(output);
@@ -95,6 +113,9 @@ int run_analyze(const AnalyzeOptions& options, const GlobalOptions& global) {
   });
   bar.finish();
   pipeline::write_report(output, report);
+  if (!options.html.empty()) {
+    write_file_atomically(options.html, pipeline::render_report_html(nlohmann::json(report)));
+  }
 
   for (const auto& run : report.analyzer_runs) {
     if (run.status == pipeline::RunStatus::kFailed) {
@@ -133,6 +154,18 @@ CommandRunner register_analyze_command(CLI::App& app, const GlobalOptions& globa
   sub->add_option("--settings", options->settings_file,
                   "JSON file with per-analyzer settings: {\"shot_cuts\": {\"threshold\": 27}}");
   sub->add_flag("--summary", options->summary, "Print a short human-readable summary to stdout");
+  sub->add_option("--model", options->model,
+                  "VLM for vlm_segments / vlm_transitions: a model folder or a name from `vidscope models list` "
+                  "(default: [analysis] vlm of the config file; without one they are skipped)");
+  sub->add_flag("--memory-report", options->memory_report,
+                "Add a per-owner memory table (weights, KV cache, activations, frames) to the report");
+  sub->add_option("--html", options->html, "Also write a self-contained HTML page with the memory timeline");
+  sub->add_option("--pressure-warning", options->pressure_warning,
+                  "Warn when available RAM drops below this (size or % of RAM)")
+      ->capture_default_str();
+  sub->add_option("--pressure-critical", options->pressure_critical,
+                  "Admit one step at a time when available RAM drops below this (size or % of RAM)")
+      ->capture_default_str();
   return [options, &global] { return run_analyze(*options, global); };
 }
 

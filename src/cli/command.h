@@ -24,5 +24,6 @@ CommandRunner register_vlm_command(CLI::App& app);
 CommandRunner register_describe_command(CLI::App& app);
 CommandRunner register_plan_command(CLI::App& app);
 CommandRunner register_models_command(CLI::App& app);
+CommandRunner register_report_command(CLI::App& app);
 
 }  // namespace vidscope::cli

@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
   add(cli::register_describe_command(app));
   add(cli::register_plan_command(app));
   add(cli::register_models_command(app));
+  add(cli::register_report_command(app));
 
   try {
     app.parse(argc, argv);

@@ -9,11 +9,12 @@
 #include "cli/command.h"
 #include "media/video_info.h"
 #include "memory/budget.h"
+#include "memory/device_inventory.h"
 #include "memory/load_plan.h"
 #include "memory/planner.h"
 #include "memory/probe.h"
 #include "models/model_footprint_reader.h"
-#include "vlm/smart_resize.h"
+#include "vlm/segment_workload.h"
 
 namespace vidscope::cli {
 
@@ -35,35 +36,14 @@ struct PlanOptions {
   bool json = false;
 };
 
-// Frames are paired into temporal patches of two (an odd count is padded with the last frame).
-memory::Workload workload_for(const PlanOptions& options, int width, int height) {
-  const auto size = vlm::smart_resize(height, width, 28, 56.0 * 56.0, options.max_pixels);
-  memory::Workload workload;
-  workload.grid_t = static_cast<std::uint32_t>((options.frames_per_segment + 1) / 2);
-  workload.grid_h = static_cast<std::uint32_t>(size.height / 14);
-  workload.grid_w = static_cast<std::uint32_t>(size.width / 14);
-  workload.batch_segments = options.batch;
-  workload.prompt_text_tokens = options.prompt_tokens;
-  workload.max_new_tokens = options.max_new_tokens;
-  // The pipeline holds the RGB frames of the segments in one batch (plus one segment being decoded).
-  workload.frame_buffer_bytes = static_cast<Bytes>(size.width) * size.height * 3 *
-                                static_cast<Bytes>(options.frames_per_segment) * (options.batch + 1);
-  return workload;
-}
-
 memory::DeviceInventory probe_devices(const PlanOptions& options) {
-  memory::DeviceInventory devices;
-  const auto system = memory::read_system_memory();
-  devices.ram.total = system.cgroup_limit ? std::min(system.total, *system.cgroup_limit) : system.total;
-  devices.ram.free = std::min(devices.ram.total, memory::ram_capacity());
+  memory::DeviceInventory devices = memory::probe_device_inventory();
   if (!options.assume_gpu.empty()) {
     const auto bytes = parse_bytes(options.assume_gpu);
     if (!bytes || *bytes == 0) {
       throw_usage_error("--assume-gpu '" + options.assume_gpu + "' is not a size such as 24GiB or 80GiB");
     }
-    devices.gpus.push_back({0, "assumed GPU", *bytes, *bytes, true});
-  } else if (const auto gpu = memory::read_gpu_memory()) {
-    devices.gpus.push_back({gpu->device, gpu->name, gpu->total, gpu->free, false});
+    devices.gpus = {{0, "assumed GPU", *bytes, *bytes, true}};
   }
   return devices;
 }
@@ -83,7 +63,16 @@ int run_plan(const PlanOptions& options) {
     width = info.width;
     height = info.height;
   }
-  request.workload = workload_for(options, width, height);
+  vlm::SegmentVisualRequest visual;
+  visual.layout = vlm::FrameLayout::kVideo;
+  visual.frames = options.frames_per_segment;
+  visual.frame_width = width;
+  visual.frame_height = height;
+  visual.max_pixels = options.max_pixels;
+  visual.batch = options.batch;
+  visual.prompt_text_tokens = options.prompt_tokens;
+  visual.max_new_tokens = options.max_new_tokens;
+  request.workload = vlm::segment_workload(visual);
   request.models.push_back({"vlm", models::read_model_footprint(options.model_dir)});
   const auto plan = memory::plan_load(request);
   if (options.json) {

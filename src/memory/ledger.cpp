@@ -60,13 +60,25 @@ void MemoryLedger::release(std::uint64_t id) {
 void MemoryLedger::update_peaks_locked() {
   Bytes total = 0;
   std::map<std::string, Bytes> by_device;
+  std::map<std::string, Bytes> by_purpose;
+  std::map<std::pair<std::string, std::string>, Bytes> by_owner_purpose;
   for (const auto& [id, record] : records_) {
     total += record.bytes;
     by_device[record.device] += record.bytes;
+    by_purpose[std::string(purpose_name(record.purpose))] += record.bytes;
+    by_owner_purpose[{record.owner, std::string(purpose_name(record.purpose))}] += record.bytes;
   }
   peak_total_ = std::max(peak_total_, total);
   for (const auto& [device, bytes] : by_device) {
     Bytes& peak = peaks_by_device_[device];
+    peak = std::max(peak, bytes);
+  }
+  for (const auto& [purpose, bytes] : by_purpose) {
+    Bytes& peak = peaks_by_purpose_[purpose];
+    peak = std::max(peak, bytes);
+  }
+  for (const auto& [key, bytes] : by_owner_purpose) {
+    Bytes& peak = peaks_by_owner_purpose_[key.first][key.second];
     peak = std::max(peak, bytes);
   }
 }
@@ -136,6 +148,16 @@ std::map<std::string, Bytes> MemoryLedger::peaks_by_device() const {
   return peaks_by_device_;
 }
 
+std::map<std::string, Bytes> MemoryLedger::peaks_by_purpose() const {
+  std::lock_guard lock(mutex_);
+  return peaks_by_purpose_;
+}
+
+std::map<std::string, std::map<std::string, Bytes>> MemoryLedger::peaks_by_owner_and_purpose() const {
+  std::lock_guard lock(mutex_);
+  return peaks_by_owner_purpose_;
+}
+
 std::vector<LedgerRecord> MemoryLedger::records() const {
   std::lock_guard lock(mutex_);
   std::vector<LedgerRecord> out;
@@ -158,6 +180,8 @@ void to_json(nlohmann::json& out, const MemoryLedger& ledger) {
          {"by_device", ledger.totals_by_device()},
          {"by_purpose", ledger.totals_by_purpose()},
          {"peak_by_device", ledger.peaks_by_device()},
+         {"peak_by_purpose", ledger.peaks_by_purpose()},
+         {"peak_by_owner", ledger.peaks_by_owner_and_purpose()},
          {"entries", std::move(entries)}};
 }
 

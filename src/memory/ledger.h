@@ -73,6 +73,9 @@ class MemoryLedger {
   // The largest total held at any moment, overall and per device, since the ledger was created.
   Bytes peak_total() const;
   std::map<std::string, Bytes> peaks_by_device() const;
+  std::map<std::string, Bytes> peaks_by_purpose() const;  // keyed by purpose_name()
+  // owner -> purpose -> the most that owner held for that purpose at any moment.
+  std::map<std::string, std::map<std::string, Bytes>> peaks_by_owner_and_purpose() const;
   std::vector<LedgerRecord> records() const;  // current holdings, oldest first
 
  private:
@@ -86,9 +89,12 @@ class MemoryLedger {
   std::map<std::uint64_t, LedgerRecord> records_;
   Bytes peak_total_ = 0;
   std::map<std::string, Bytes> peaks_by_device_;
+  std::map<std::string, Bytes> peaks_by_purpose_;
+  std::map<std::string, std::map<std::string, Bytes>> peaks_by_owner_purpose_;
 };
 
-// {"total_bytes", "peak_total_bytes", "by_owner", "by_device", "by_purpose", "peak_by_device", "entries"}
+// {"total_bytes", "peak_total_bytes", "by_owner", "by_device", "by_purpose", "peak_by_device",
+//  "peak_by_purpose", "peak_by_owner" (owner -> purpose -> bytes), "entries"}
 void to_json(nlohmann::json& out, const MemoryLedger& ledger);
 
 }  // namespace vidscope::memory

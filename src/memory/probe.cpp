@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "memory/fault_injection.h"
 #include "memory/proc_text.h"
 
 namespace vidscope::memory {
@@ -83,6 +84,7 @@ SystemMemory read_system_memory() {
   } catch (const std::exception&) {
     // A cgroup tree we cannot walk (permissions, a racing cgroup move) means "no known limit".
   }
+  if (const auto cap = injected_available_ram()) m.available = std::min(m.available, *cap);
   return m;
 }
 

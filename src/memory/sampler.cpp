@@ -49,7 +49,12 @@ void MemorySampler::run() {
 
 void MemorySampler::take_sample() {
   // Read /proc outside the lock: enter()/leave() from analyzer threads must not wait on file reads.
-  const ProcessMemory process = read_process_memory();
+  // PSS makes the kernel walk every mapped page (seconds of CPU per minute with a 4 GB checkpoint
+  // mapped), so it is read at most once per kPssInterval; the other samples carry no PSS.
+  const auto now = std::chrono::steady_clock::now();
+  const bool with_pss = !last_pss_read_ || now - *last_pss_read_ >= kPssInterval;
+  if (with_pss) last_pss_read_ = now;
+  const ProcessMemory process = with_pss ? read_process_memory() : read_process_memory_without_pss();
   const auto gpu = read_gpu_memory();
   MemorySample sample;
   sample.t_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();

@@ -61,7 +61,10 @@ class MemorySampler {
   void append_to_timeline_locked(MemorySample sample);
   void run();
 
+  static constexpr std::chrono::seconds kPssInterval{1};
   std::chrono::milliseconds interval_;
+  // Touched only by the sampling thread (and by stop() after it has joined).
+  std::optional<std::chrono::steady_clock::time_point> last_pss_read_;
   std::chrono::steady_clock::time_point started_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

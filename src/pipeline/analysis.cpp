@@ -6,10 +6,13 @@
 
 #include "base/error.h"
 #include "base/thread_pool.h"
+#include "memory/fault_injection.h"
 #include "memory/ledger.h"
 #include "memory/probe.h"
 #include "memory/sampler.h"
+#include "pipeline/pressure_monitor.h"
 #include "pipeline/segment_feed.h"
+#include "pipeline/vlm_host.h"
 
 namespace vidscope::pipeline {
 
@@ -47,6 +50,52 @@ void warn_about_unused_settings(const AnalysisRequest& request, std::vector<std:
   }
 }
 
+// The largest step any VLM analyzer asks for, dimension by dimension (their steps run one at a time).
+std::optional<memory::Workload> merged_vlm_workload(const std::vector<std::unique_ptr<analyzers::Analyzer>>& list,
+                                                    const analyzers::AnalyzerContext& context) {
+  std::optional<memory::Workload> merged;
+  for (const auto& analyzer : list) {
+    if (!analyzer) continue;
+    analyzers::AnalyzerContext own = context;
+    own.settings = context.settings.value(analyzer->name(), nlohmann::json::object());
+    const analyzers::AnalyzerNeeds needs = analyzer->needs(own);
+    if (needs.model != "vlm" || !needs.vlm_workload) continue;
+    const memory::Workload& w = *needs.vlm_workload;
+    if (!merged) {
+      merged = w;
+      continue;
+    }
+    merged->grid_t = std::max(merged->grid_t, w.grid_t);
+    merged->grid_h = std::max(merged->grid_h, w.grid_h);
+    merged->grid_w = std::max(merged->grid_w, w.grid_w);
+    merged->batch_segments = std::max(merged->batch_segments, w.batch_segments);
+    merged->prompt_text_tokens = std::max(merged->prompt_text_tokens, w.prompt_text_tokens);
+    merged->max_new_tokens = std::max(merged->max_new_tokens, w.max_new_tokens);
+    merged->frame_buffer_bytes = std::max(merged->frame_buffer_bytes, w.frame_buffer_bytes);
+  }
+  return merged;
+}
+
+PressureLevels resolve_pressure_levels(const AnalysisRequest& request) {
+  const memory::SystemMemory system = memory::read_system_memory();
+  const Bytes total = system.cgroup_limit ? std::min(system.total, *system.cgroup_limit) : system.total;
+  PressureLevels levels;
+  levels.warning = request.pressure_warning.resolve(total).value_or(0);
+  levels.critical = std::min(levels.warning, request.pressure_critical.resolve(total).value_or(0));
+  return levels;
+}
+
+// owner -> purpose -> peak bytes, plus each owner's total of those peaks, for --memory-report.
+nlohmann::json owner_table(const memory::MemoryLedger& ledger) {
+  nlohmann::json table = nlohmann::json::object();
+  for (const auto& [owner, purposes] : ledger.peaks_by_owner_and_purpose()) {
+    nlohmann::json row = nlohmann::json::object();
+    for (const auto& [purpose, bytes] : purposes) row[purpose + "_peak_bytes"] = bytes;
+    table[owner] = std::move(row);
+  }
+  return table;
+}
+
 }  // namespace
 
 Report run_analysis(AnalysisRequest request, const ProgressCallback& progress) {
@@ -71,14 +120,59 @@ Report run_analysis(AnalysisRequest request, const ProgressCallback& progress) {
     if (analyzer) settings.analyzers.push_back(analyzer->name());
   }
 
+  memory::load_fault_spec_from_environment();
+  settings.faults = memory::fault_spec();
+  settings.vlm_model = request.vlm_model_dir;
+  settings.pressure = resolve_pressure_levels(request);
+
   if (progress) progress("probe", 0.0);
   report.video = media::probe_video(request.video_path);
 
   memory::MemorySampler sampler(request.sampler_interval);
   memory::MemoryLedger ledger;
   analyzers::AnalyzerContext context{report.video, request.plan, request.analyzer_settings};
+  memory::Budget analyzers_budget = budget;
+
+  // The VLM: planned for what its analyzers ask, before anything is decoded; loaded as planned.
+  analyzers::LoadedModels models;
+  std::optional<VlmHost> vlm_host;
+  sampler.start();
+  struct StopSampler {
+    memory::MemorySampler& sampler;
+    ~StopSampler() { sampler.stop(); }
+  } stop_sampler{sampler};
+  const auto vlm_workload = merged_vlm_workload(request.analyzers, context);
+  if (vlm_workload && (report.video.width <= 0 || report.video.height <= 0)) {
+    models.vlm_unavailable = "the input has no video stream to describe";
+  } else if (vlm_workload && request.vlm_model_dir.empty()) {
+    models.vlm_unavailable =
+        "no VLM model configured: pass --model DIR (a Qwen2-VL or Qwen2.5-VL folder) or register one with "
+        "`vidscope models add vlm DIR`";
+  } else if (vlm_workload) {
+    if (progress) progress("plan", 0.0);
+    VlmHostOptions host_options{request.vlm_model_dir, *vlm_workload, budget, budget.threads, &ledger, &sampler};
+    memory::LoadPlan plan = VlmHost::plan(host_options);
+    if (progress) progress("load model", 0.0);
+    vlm_host.emplace(std::move(host_options), std::move(plan));
+    const memory::LoadPlan& chosen = vlm_host->record().plan;
+    if (chosen.shrunk) {
+      std::string steps;
+      for (const auto& step : chosen.shrink_steps) steps += (steps.empty() ? "" : "; ") + step;
+      report.warnings.push_back("the VLM workload was reduced to fit the memory budget: " + steps);
+    }
+    models.vlm = &vlm_host->engine();
+    models.vlm_workload = vlm_host->admitted();
+    models.vlm_step_bytes = vlm_host->step_ram_bytes();
+    models.vlm_threads = budget.threads;
+    const Bytes resident = vlm_host->resident_ram_bytes();
+    analyzers_budget.ram_bytes = analyzers_budget.ram_bytes > resident ? analyzers_budget.ram_bytes - resident : 0;
+  } else if (!request.vlm_model_dir.empty()) {
+    report.warnings.push_back("a VLM model was given but no analyzer that uses it runs (vlm_segments, vlm_transitions)");
+  }
+  context.models = &models;
+
   Scheduler scheduler(std::move(request.analyzers), context,
-                      SchedulerOptions{budget, request.max_segments_in_flight, &sampler, &ledger});
+                      SchedulerOptions{analyzers_budget, request.max_segments_in_flight, &sampler, &ledger});
 
   media::SourceOptions source_options;
   source_options.plan = request.plan;
@@ -87,13 +181,16 @@ Report run_analysis(AnalysisRequest request, const ProgressCallback& progress) {
   source_options.decoder_threads = request.decoder_threads;
   SourceFeed feed(request.video_path, std::move(source_options));
 
-  sampler.start();
-  ScheduleResult result;
-  try {
-    result = scheduler.run(feed, progress);
-  } catch (...) {
-    sampler.stop();
-    throw;
+  PressureMonitor pressure(settings.pressure, scheduler.gate(), request.sampler_interval);
+  pressure.start();
+  ScheduleResult result = scheduler.run(feed, progress);
+  pressure.stop();
+  if (vlm_host) {
+    vlm_host->unload();
+    report.models.push_back(vlm_host->record());
+    if (vlm_host->record().release && vlm_host->record().release->leak) {
+      report.warnings.push_back(vlm_host->record().release->verdict);
+    }
   }
   sampler.stop();
 
@@ -105,7 +202,9 @@ Report run_analysis(AnalysisRequest request, const ProgressCallback& progress) {
   report.memory.peak_rss_bytes = sampler.peak_rss();
   report.memory.peak_rss_anon_bytes = sampler.peak_rss_anon();
   report.memory.peak_pss_bytes = sampler.peak_pss();
-  report.memory.ledger_peak_frames_bytes = ledger.peak_total();  // the pipeline enters only segment buffers
+  report.memory.ledger_peak_frames_bytes = ledger.peaks_by_purpose()[std::string(memory::purpose_name(memory::Purpose::kFrames))];
+  report.memory.pressure_events = pressure.events();
+  if (request.memory_report) report.memory.owners = owner_table(ledger);
   report.memory.timeline = sampler.samples();
   if (report.memory.peak_rss_bytes > budget.ram_bytes) {
     report.warnings.push_back(fmt::format("peak RSS {} exceeded the RAM budget {}",

@@ -49,7 +49,12 @@ void to_json(nlohmann::json& out, const ReportSettings& settings) {
          {"max_segments_in_flight", settings.max_segments_in_flight},
          {"sampler_interval_ms", settings.sampler_interval_ms},
          {"analyzers", settings.analyzers},
-         {"analyzer_settings", settings.analyzer_settings}};
+         {"analyzer_settings", settings.analyzer_settings},
+         {"vlm_model", settings.vlm_model},
+         {"pressure_levels",
+          {{"warning_available_bytes", settings.pressure.warning},
+           {"critical_available_bytes", settings.pressure.critical}}}};
+  if (!settings.faults.empty()) out["injected_faults"] = settings.faults;
   if (settings.gpu_budget_bytes) out["gpu_budget_bytes"] = *settings.gpu_budget_bytes;
 }
 
@@ -58,7 +63,9 @@ void to_json(nlohmann::json& out, const MemoryReport& memory) {
          {"peak_rss_anon_bytes", memory.peak_rss_anon_bytes},
          {"ledger_peak_frames_bytes", memory.ledger_peak_frames_bytes},
          {"system", memory.system},
+         {"pressure_events", memory.pressure_events},
          {"timeline", memory.timeline}};
+  if (!memory.owners.is_null()) out["owners"] = memory.owners;
   if (memory.peak_pss_bytes) out["peak_pss_bytes"] = *memory.peak_pss_bytes;
   if (memory.gpu) {
     out["gpu"] = *memory.gpu;
@@ -79,6 +86,7 @@ void to_json(nlohmann::json& out, const Report& report) {
          {"analyzer_runs", std::move(runs)},
          {"timings", {{"decode_ms", report.decode_ms}, {"total_ms", report.total_ms}}},
          {"memory", report.memory},
+         {"models", report.models},
          {"warnings", report.warnings}};
 }
 

@@ -16,6 +16,8 @@
 #include "media/video_info.h"
 #include "memory/probe.h"
 #include "memory/sampler.h"
+#include "pipeline/pressure_monitor.h"
+#include "pipeline/vlm_host.h"
 
 namespace vidscope::pipeline {
 
@@ -59,6 +61,9 @@ struct ReportSettings {
   int max_segments_in_flight = 2;
   double sampler_interval_ms = 100;
   std::vector<std::string> analyzers;    // requested, in the order given
+  std::string vlm_model;                 // the VLM folder; "" when none was configured
+  PressureLevels pressure;               // available-RAM levels of the governor
+  std::string faults;                    // injected faults (VIDSCOPE_FAULTS), "" when none
   nlohmann::json analyzer_settings = nlohmann::json::object();
 };
 
@@ -67,6 +72,10 @@ struct MemoryReport {
   Bytes peak_rss_anon_bytes = 0;
   std::optional<Bytes> peak_pss_bytes;
   Bytes ledger_peak_frames_bytes = 0;    // most decoded frame/audio bytes held at once
+  std::vector<PressureEvent> pressure_events;
+  // --memory-report: owner -> purpose -> peak bytes from the ledger (weights, kv_cache, activations,
+  // frames, scratch); null when not asked for.
+  nlohmann::json owners;
   memory::SystemMemory system;           // at the start of the run
   std::optional<memory::GpuMemory> gpu;  // absent: written as "no GPU"
   std::vector<memory::MemorySample> timeline;
@@ -82,6 +91,7 @@ struct Report {
   double decode_ms = 0;
   double total_ms = 0;
   MemoryReport memory;
+  std::vector<ModelRecord> models;       // models loaded by the plan, with load and release measurements
   std::vector<std::string> warnings;
 };
 

@@ -51,6 +51,7 @@ analyzers::ResourceNeeds ResourceGate::admitted_needs(const analyzers::ResourceN
 }
 
 bool ResourceGate::fits_locked(const analyzers::ResourceNeeds& needs) const {
+  if (one_at_a_time_ && threads_in_use_ > 0) return false;  // every admitted step holds a thread
   return ram_in_use_ + needs.ram_bytes <= budget_.ram_bytes &&
          gpu_in_use_ + needs.gpu_bytes <= budget_.gpu_bytes.value_or(0) &&
          threads_in_use_ + needs.threads <= budget_.threads;
@@ -78,6 +79,14 @@ void ResourceGate::give_back(const analyzers::ResourceNeeds& needs) {
     ram_in_use_ -= needs.ram_bytes;
     gpu_in_use_ -= needs.gpu_bytes;
     threads_in_use_ -= needs.threads;
+  }
+  changed_.notify_all();
+}
+
+void ResourceGate::set_one_at_a_time(bool on) {
+  {
+    std::lock_guard lock(mutex_);
+    one_at_a_time_ = on;
   }
   changed_.notify_all();
 }

@@ -49,6 +49,11 @@ class ResourceGate {
   // why_never_fits() (otherwise this would wait forever; it throws Error(kBudget) instead).
   Reservation acquire(const analyzers::ResourceNeeds& needs);
 
+  // Under memory pressure the governor admits one step at a time: a new step waits until no other step
+  // holds resources. (Stopping altogether could wait for ever when another process keeps the memory;
+  // one step at a time always makes progress with the least memory in use.)
+  void set_one_at_a_time(bool on);
+
   const memory::Budget& budget() const { return budget_; }
   // The most RAM bytes held by admitted steps at once, for reports and tests.
   Bytes peak_reserved_ram() const;
@@ -65,6 +70,7 @@ class ResourceGate {
   Bytes gpu_in_use_ = 0;
   unsigned threads_in_use_ = 0;
   Bytes peak_reserved_ram_ = 0;
+  bool one_at_a_time_ = false;
   std::uint64_t next_ticket_ = 0;    // handed to each acquire() on arrival
   std::uint64_t serving_ticket_ = 0; // the only arrival allowed to take resources now
 };

@@ -61,6 +61,8 @@ class Scheduler {
   const std::vector<media::FrameStreamSpec>& streams() const { return streams_; }
   bool wants_audio() const { return wants_audio_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // The admission gate, for the governor (pressure_monitor.h) to narrow under memory pressure.
+  ResourceGate& gate() { return gate_; }
 
   // Runs every analyzer over every segment of `feed`; call once. An analyzer that throws is marked
   // failed (its message kept) and the others go on. An exception from the feed stops the run: work

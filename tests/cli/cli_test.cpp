@@ -13,40 +13,12 @@
 #include <set>
 #include <string>
 
+#include "cli/cli_runner.h"
+
 namespace {
 
+using namespace vidscope::testing;
 namespace fs = std::filesystem;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome run_cli(const std::string& args) {
-  const std::string command = std::string(VIDSCOPE_CLI) + " " + args + " 2>&1";
-  Outcome outcome;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return outcome;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) outcome.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return outcome;
-}
-
-std::string media(const std::string& name) { return std::string(VIDSCOPE_GENERATED_MEDIA_DIR) + "/" + name; }
-
-fs::path scratch_dir() {
-  const fs::path dir = fs::temp_directory_path() / ("vidscope_cli_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(run_cli("--help").exit_code, 0);

@@ -97,3 +97,30 @@ TEST(MemoryLedger, JsonListsHoldingsAndTotals) {
 
 }  // namespace
 }  // namespace vidscope::memory
+
+namespace vidscope::memory {
+namespace {
+
+TEST(LedgerPeaks, PerOwnerAndPurposeKeepTheirHighestHolding) {
+  MemoryLedger ledger;
+  {
+    LedgerEntry weights = ledger.add("vlm weights", "cpu", Purpose::kWeights, 100);
+    LedgerEntry kv = ledger.add("vlm kv cache", "cpu", Purpose::kKvCache, 10);
+    kv.resize(40);
+    kv.resize(5);
+    LedgerEntry frames_a = ledger.add("decoder", "cpu", Purpose::kFrames, 7);
+    LedgerEntry frames_b = ledger.add("decoder", "cpu", Purpose::kFrames, 8);
+  }
+  EXPECT_EQ(ledger.total(), 0u);
+  const auto by_owner = ledger.peaks_by_owner_and_purpose();
+  EXPECT_EQ(by_owner.at("vlm weights").at("weights"), 100u);
+  EXPECT_EQ(by_owner.at("vlm kv cache").at("kv_cache"), 40u);
+  EXPECT_EQ(by_owner.at("decoder").at("frames"), 15u);  // both entries held at once
+  const auto by_purpose = ledger.peaks_by_purpose();
+  EXPECT_EQ(by_purpose.at("frames"), 15u);
+  EXPECT_EQ(by_purpose.at("kv_cache"), 40u);
+  EXPECT_EQ(ledger.peak_total(), 140u);  // weights + the KV cache at 40; it had shrunk before the frames came
+}
+
+}  // namespace
+}  // namespace vidscope::memory

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "base/thread_pool.h"
+#include "memory/fault_injection.h"
 #include "memory/probe.h"
 #include "tensor/kernel_context.h"
 #include "tensor/matmul.h"
@@ -84,6 +85,7 @@ class CpuBackend final : public Backend {
     }
     void* data = nullptr;
     try {
+      memory::check_injected_allocation_failure(owner);
       data = tensor::allocate_aligned(bytes);
     } catch (...) {
       allocated_.fetch_sub(bytes);

@@ -1,0 +1,164 @@
+#include "pipeline/vlm_host.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "base/error.h"
+#include "memory/device_inventory.h"
+#include "memory/planner.h"
+#include "memory/probe.h"
+#include "models/model_footprint_reader.h"
+
+namespace vidscope::pipeline {
+
+namespace {
+
+constexpr char kSamplerOwner[] = "model:vlm";
+constexpr char kLoadingOwner[] = "model:vlm loading";
+constexpr char kLedgerOwner[] = "vlm";  // every engine buffer's owner starts with it
+
+using Clock = std::chrono::steady_clock;
+
+vlm::WeightPrecision engine_precision(const memory::LoadPlan& plan) {
+  switch (plan.tier) {
+    case memory::PlanTier::kCpuBf16: return vlm::WeightPrecision::kBf16;
+    case memory::PlanTier::kCpuInt8: return vlm::WeightPrecision::kInt8;
+    case memory::PlanTier::kCpuInt4: return vlm::WeightPrecision::kInt4;
+    case memory::PlanTier::kCpuMapped: return vlm::WeightPrecision::kAsStored;
+    case memory::PlanTier::kGpuBf16:
+    case memory::PlanTier::kGpuInt8:
+    case memory::PlanTier::kGpuInt4:
+    case memory::PlanTier::kSplit:
+      throw_usage_error(fmt::format("the plan puts the VLM on a GPU ({}), but this build has no GPU backend; "
+                                    "set --gpu-budget 0 to plan for the CPU",
+                                    memory::tier_name(plan.tier)));
+    case memory::PlanTier::kFixedOnly:
+    case memory::PlanTier::kNone: break;
+  }
+  throw_internal_error("no engine precision for plan tier " + std::string(memory::tier_name(plan.tier)));
+}
+
+const memory::DevicePlan* cpu_device(const memory::LoadPlan& plan) {
+  for (const auto& device : plan.devices) {
+    if (device.device == "cpu") return &device;
+  }
+  return nullptr;
+}
+
+Bytes minus(Bytes a, Bytes b) { return a > b ? a - b : 0; }
+
+}  // namespace
+
+memory::LoadPlan VlmHost::plan(const VlmHostOptions& options) {
+  memory::PlanRequest request;
+  request.devices = memory::probe_device_inventory();
+  request.budgets.ram_limit = options.budget.ram_bytes;
+  if (!request.devices.gpus.empty() && options.budget.gpu_bytes) request.budgets.gpu_limit = *options.budget.gpu_bytes;
+  request.models.push_back({"vlm", models::read_model_footprint(options.model_dir)});
+  request.workload = options.workload;
+  return memory::plan_load(request);
+}
+
+VlmHost::VlmHost(VlmHostOptions options, memory::LoadPlan plan) : options_(std::move(options)) {
+  record_.dir = options_.model_dir.string();
+  record_.plan = std::move(plan);
+  if (!record_.plan.feasible) {
+    std::string why;
+    for (const auto& reason : record_.plan.reasons) why += "\n  " + reason;
+    throw_budget_error(fmt::format("the VLM in {} does not fit the budget, so it was not loaded: {}{}",
+                                   record_.dir, record_.plan.summary, why));
+  }
+  const vlm::WeightPrecision precision = engine_precision(record_.plan);
+  record_.precision = std::string(vlm::weight_precision_name(precision));
+  if (const auto* cpu = cpu_device(record_.plan)) record_.predicted_peak_bytes = cpu->peak;
+
+  record_.rss_before_load = memory::read_process_memory_without_pss().rss;
+  if (options_.sampler != nullptr) {
+    options_.sampler->enter(kSamplerOwner);
+    options_.sampler->enter(kLoadingOwner);
+  }
+  const auto start = Clock::now();
+  try {
+    vlm::EngineOptions engine_options;
+    engine_options.precision = precision;
+    engine_options.threads = options_.threads;
+    engine_options.ledger = options_.ledger;
+    // The budget holds even when the estimate is off: past the RAM the plan may use, an allocation
+    // fails and the step is retried smaller instead of growing the process.
+    if (const auto* cpu = cpu_device(record_.plan)) engine_options.byte_limit = cpu->limit - cpu->margin;
+    engine_ = vlm::VlmEngine::load(options_.model_dir, engine_options);
+  } catch (...) {
+    if (options_.sampler != nullptr) {
+      options_.sampler->leave(kLoadingOwner);
+      options_.sampler->leave(kSamplerOwner);
+    }
+    throw;
+  }
+  record_.load_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  if (options_.sampler != nullptr) {
+    options_.sampler->leave(kLoadingOwner);
+    record_.measured_load_peak_bytes = minus(options_.sampler->peak_rss_while(kLoadingOwner), record_.rss_before_load);
+  }
+  record_.architecture = engine_->config().architecture;
+  record_.after_load = memory::read_process_memory();
+  spdlog::info("loaded the VLM from {} at {} ({} tier) in {:.0f} ms", record_.dir, record_.precision,
+               memory::tier_name(record_.plan.tier), record_.load_ms);
+}
+
+VlmHost::~VlmHost() {
+  try {
+    unload();
+  } catch (const std::exception& e) {
+    spdlog::warn("unloading the VLM: {}", e.what());
+  }
+}
+
+Bytes VlmHost::resident_ram_bytes() const {
+  const auto* cpu = cpu_device(record_.plan);
+  return cpu != nullptr ? cpu->bytes.weights + cpu->bytes.overhead : 0;
+}
+
+Bytes VlmHost::step_ram_bytes() const {
+  const auto* cpu = cpu_device(record_.plan);
+  if (cpu == nullptr) return 0;
+  return cpu->bytes.kv_cache + cpu->bytes.activations + cpu->bytes.scratch + cpu->bytes.frames;
+}
+
+void VlmHost::unload() {
+  if (!engine_) return;
+  const memory::MemorySnapshot before = memory::take_snapshot(options_.ledger, kLedgerOwner);
+  engine_.reset();
+  const bool trimmed = memory::trim_allocator_caches();
+  const memory::MemorySnapshot after = memory::take_snapshot(options_.ledger, kLedgerOwner);
+  if (options_.sampler != nullptr) {
+    record_.measured_peak_bytes = minus(options_.sampler->peak_rss_while(kSamplerOwner), record_.rss_before_load);
+    options_.sampler->leave(kSamplerOwner);
+  }
+  record_.release = memory::compare_release(kLedgerOwner, before, after, trimmed);
+  if (record_.release->leak) spdlog::warn("{}", record_.release->verdict);
+}
+
+void to_json(nlohmann::json& out, const ModelRecord& r) {
+  out = {{"role", r.role},
+         {"dir", r.dir},
+         {"architecture", r.architecture},
+         {"tier", memory::tier_name(r.plan.tier)},
+         {"precision", r.precision},
+         {"plan", r.plan},
+         {"load_ms", r.load_ms},
+         {"rss_before_load_bytes", r.rss_before_load},
+         {"predicted_peak_bytes", r.predicted_peak_bytes},
+         {"measured_peak_bytes", r.measured_peak_bytes},
+         {"measured_load_peak_bytes", r.measured_load_peak_bytes},
+         {"after_load", r.after_load}};
+  if (r.predicted_peak_bytes > 0 && r.measured_peak_bytes > 0) {
+    out["measured_over_predicted"] =
+        static_cast<double>(r.measured_peak_bytes) / static_cast<double>(r.predicted_peak_bytes);
+  }
+  if (r.release) out["release"] = *r.release;
+}
+
+}  // namespace vidscope::pipeline
