@@ -72,10 +72,13 @@ VlmHost::VlmHost(VlmHostOptions options, memory::LoadPlan plan) : options_(std::
                                    record_.dir, record_.plan.summary, why));
   }
   const vlm::WeightPrecision precision = engine_precision(record_.plan);
-  record_.precision = std::string(vlm::weight_precision_name(precision));
+  record_.precision = precision == vlm::WeightPrecision::kAsStored ? "as-stored"
+                                                                      : std::string(vlm::weight_precision_name(precision));
   if (const auto* cpu = cpu_device(record_.plan)) record_.predicted_peak_bytes = cpu->peak;
 
-  record_.rss_before_load = memory::read_process_memory_without_pss().rss;
+  const memory::ProcessMemory before_load = memory::read_process_memory_without_pss();
+  record_.rss_before_load = before_load.rss;
+  record_.rss_anon_before_load = before_load.rss_anon;
   if (options_.sampler != nullptr) {
     options_.sampler->enter(kSamplerOwner);
     options_.sampler->enter(kLoadingOwner);
@@ -150,6 +153,7 @@ void to_json(nlohmann::json& out, const ModelRecord& r) {
          {"plan", r.plan},
          {"load_ms", r.load_ms},
          {"rss_before_load_bytes", r.rss_before_load},
+         {"rss_anon_before_load_bytes", r.rss_anon_before_load},
          {"predicted_peak_bytes", r.predicted_peak_bytes},
          {"measured_peak_bytes", r.measured_peak_bytes},
          {"measured_load_peak_bytes", r.measured_load_peak_bytes},

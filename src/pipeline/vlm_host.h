@@ -38,6 +38,7 @@ struct ModelRecord {
   std::string precision;                 // the engine precision the plan's tier maps to
   double load_ms = 0;
   Bytes rss_before_load = 0;
+  Bytes rss_anon_before_load = 0;        // the comparable base for the cpu-mmap tier (file pages are cache)
   Bytes predicted_peak_bytes = 0;        // the plan's RAM peak (weights resident + working set)
   Bytes measured_peak_bytes = 0;         // peak RSS while loaded, minus RSS before loading
   Bytes measured_load_peak_bytes = 0;    // the same during loading only
