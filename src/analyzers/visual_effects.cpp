@@ -56,6 +56,9 @@ VisualEffectsConfig parse_visual_effects_settings(const nlohmann::json& settings
   c.freeze_max_mean_diff = reader.number("freeze_max_mean_diff", c.freeze_max_mean_diff, 0, 255);
   c.freeze_max_changed_share = reader.number("freeze_max_changed_share", c.freeze_max_changed_share, 0, 1);
   c.min_freeze_s = reader.number("min_freeze_s", c.min_freeze_s, 0, 3600);
+  c.slow_motion.min_repeat_share =
+      reader.number("slow_motion_min_repeat_share", c.slow_motion.min_repeat_share, 0.05, 0.95);
+  c.slow_motion.min_duration_s = reader.number("slow_motion_min_s", c.slow_motion.min_duration_s, 0.2, 3600);
   c.split_edge_levels = reader.number("split_edge_levels", c.split_edge_levels, 1, 255);
   c.split_min_coverage = reader.number("split_min_coverage", c.split_min_coverage, 0.1, 1);
   c.min_split_s = reader.number("min_split_s", c.min_split_s, 0, 3600);
@@ -70,7 +73,7 @@ SplitEvidence find_split_seams(const cv::Mat& gray, double edge_levels, double m
 }
 
 std::string VisualEffectsAnalyzer::description() const {
-  return "fades to/from black or white, flashes, freeze frames, split screens";
+  return "fades to/from black or white, flashes, freeze frames, split screens, slow motion by repeated frames";
 }
 
 AnalyzerNeeds VisualEffectsAnalyzer::needs(const AnalyzerContext& context) const {
@@ -93,6 +96,7 @@ void VisualEffectsAnalyzer::begin(const AnalyzerContext& context) {
   freeze_ = split_vertical_ = split_horizontal_ = Run{};
   freezes_ = nlohmann::json::array();
   splits_ = nlohmann::json::array();
+  cadence_.emplace(config_.slow_motion);
 }
 
 void VisualEffectsAnalyzer::extend(Run& run, bool present, double start_s, double time_s, double min_s,
@@ -126,6 +130,7 @@ void VisualEffectsAnalyzer::analyse_frame(const cv::Mat& rgb, double time_s) {
     frozen = cv::mean(difference)[0] <= config_.freeze_max_mean_diff && changed <= config_.freeze_max_changed_share;
   }
   extend(freeze_, frozen, previous_time_s_, time_s, config_.min_freeze_s, freezes_, nullptr);
+  if (!previous_gray_.empty()) cadence_->add(time_s, frozen);
 
   const SplitEvidence split = find_split_seams(gray, config_.split_edge_levels, config_.split_min_coverage);
   extend(split_vertical_, split.vertical, time_s, time_s, config_.min_split_s, splits_, "vertical");
@@ -147,6 +152,18 @@ nlohmann::json VisualEffectsAnalyzer::finish() {
   extend(freeze_, false, 0, 0, config_.min_freeze_s, freezes_, nullptr);
   extend(split_vertical_, false, 0, 0, config_.min_split_s, splits_, "vertical");
   extend(split_horizontal_, false, 0, 0, config_.min_split_s, splits_, "horizontal");
+  nlohmann::json speed_changes = nlohmann::json::array();
+  if (cadence_) {
+    cadence_->finish();
+    for (const SlowMotion& m : cadence_->found()) {
+      speed_changes.push_back({{"kind", "slow_motion"},
+                               {"method", "repeated_frames"},
+                               {"start_s", m.start_s},
+                               {"end_s", m.end_s},
+                               {"repeat_share", m.repeat_share},
+                               {"factor", m.factor}});
+    }
+  }
   std::sort(splits_.begin(), splits_.end(),
             [](const auto& a, const auto& b) { return a.at("start_s").template get<double>() < b.at("start_s").template get<double>(); });
 
@@ -164,9 +181,10 @@ nlohmann::json VisualEffectsAnalyzer::finish() {
           {"flashes", std::move(flashes)},
           {"freezes", freezes_},
           {"split_screens", splits_},
-          {"speed_changes",
-           {{"status", "not_detected"},
-            {"reason", "slow motion and time-lapse cannot be told from slow or fast subjects without a motion model"}}},
+          {"speed_changes", std::move(speed_changes)},
+          {"speed_change_limits",
+           "only slow motion made by repeating frames is detected; high-frame-rate or interpolated slow motion "
+           "and time-lapse cannot be told from slow or fast subjects without a motion model"},
           {"params",
            {{"black_level", l.black_level}, {"white_level", l.white_level}, {"flat_stddev", l.flat_stddev},
             {"min_fade_levels", l.min_fade_levels}, {"min_step_levels", l.min_step_levels},
@@ -174,7 +192,9 @@ nlohmann::json VisualEffectsAnalyzer::finish() {
             {"freeze_max_mean_diff", config_.freeze_max_mean_diff},
             {"freeze_max_changed_share", config_.freeze_max_changed_share}, {"min_freeze_s", config_.min_freeze_s},
             {"split_edge_levels", config_.split_edge_levels}, {"split_min_coverage", config_.split_min_coverage},
-            {"min_split_s", config_.min_split_s}, {"max_size", config_.max_size}}}};
+            {"min_split_s", config_.min_split_s}, {"max_size", config_.max_size},
+            {"slow_motion_min_repeat_share", config_.slow_motion.min_repeat_share},
+            {"slow_motion_min_s", config_.slow_motion.min_duration_s}}}};
 }
 
 }  // namespace vidscope::analyzers

@@ -10,12 +10,14 @@
 #include <opencv2/core.hpp>
 
 #include "analyzers/analyzer.h"
+#include "analyzers/repeat_cadence.h"
 #include "analyzers/luma_events.h"
 
 namespace vidscope::analyzers {
 
 struct VisualEffectsConfig {
   LumaEventParams luma;
+  RepeatCadenceParams slow_motion;
   double freeze_max_mean_diff = 1.0;      // mean |luma difference| to the previous frame, levels
   double freeze_max_changed_share = 0.002; // share of pixels changing by more than 8 levels
   double min_freeze_s = 0.5;
@@ -61,6 +63,7 @@ class VisualEffectsAnalyzer final : public Analyzer {
   double previous_time_s_ = 0;
   std::int64_t last_frame_index_ = -1;
   Run freeze_, split_vertical_, split_horizontal_;
+  std::optional<RepeatCadenceTracker> cadence_;
   nlohmann::json freezes_ = nlohmann::json::array();
   nlohmann::json splits_ = nlohmann::json::array();
 };

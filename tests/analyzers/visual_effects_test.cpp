@@ -156,10 +156,46 @@ TEST(VisualEffects, SeamDetectorIgnoresOrdinaryPictures) {
   EXPECT_TRUE(find_split_seams(stacked, 20, 0.8).horizontal);
 }
 
-TEST(VisualEffects, SpeedChangesAreDeclaredUndetected) {
+TEST(VisualEffects, SlowMotionByRepeatedFrames) {
+  // 2 s of live picture, then 3 s where every source frame is shown twice (half speed), then 2 s live.
+  // Repeats are frames 51, 53, ..., 123 (2.04 s - 4.92 s).
+  auto draw = [](int i) { return moving_picture(i < 50 ? i : i < 125 ? 50 + (i - 50) / 2 : i); };
   VisualEffectsAnalyzer analyzer;
-  const auto result = run_on_frames(analyzer, moving_picture, 10, kFps);
-  EXPECT_EQ(result.at("speed_changes").at("status"), "not_detected");
+  const auto result = run_on_frames(analyzer, draw, 175, kFps);
+  const auto& changes = result.at("speed_changes");
+  ASSERT_EQ(changes.size(), 1u) << changes.dump(2);
+  EXPECT_EQ(changes[0].at("kind"), "slow_motion");
+  EXPECT_NEAR(changes[0].at("start_s").get<double>(), 2.04, 1e-6);
+  EXPECT_NEAR(changes[0].at("end_s").get<double>(), 4.92, 1e-6);
+  // Every second frame repeats: share 0.5, factor 2 (windows at the stretch's edges dilute it a little).
+  EXPECT_NEAR(changes[0].at("factor").get<double>(), 2.0, 0.25);
+  EXPECT_TRUE(result.at("freezes").empty());  // runs of one repeat are not a freeze
+}
+
+TEST(VisualEffects, ThirdSpeedAndFreezeAreToldApart) {
+  // 1-3 s: each source frame three times (a third of the speed); 4-5 s: one picture held (a freeze).
+  auto draw = [](int i) {
+    if (i >= 25 && i < 100) return moving_picture(25 + (i - 25) / 3);
+    if (i >= 100 && i < 125) return moving_picture(100);
+    return moving_picture(i);
+  };
+  VisualEffectsAnalyzer analyzer;
+  const auto result = run_on_frames(analyzer, draw, 175, kFps);
+  const auto& changes = result.at("speed_changes");
+  ASSERT_EQ(changes.size(), 1u) << changes.dump(2);
+  EXPECT_NEAR(changes[0].at("factor").get<double>(), 3.0, 0.4);
+  // The slow stretch ends where the freeze begins; the freeze's first max_repeat_run (3) frames still
+  // fit the cadence, so the end may run up to 3 frames (0.12 s) into it.
+  EXPECT_NEAR(changes[0].at("end_s").get<double>(), 4.0, 0.121);
+  ASSERT_EQ(result.at("freezes").size(), 1u);
+  EXPECT_NEAR(result.at("freezes")[0].at("start_s").get<double>(), 4.0, 1e-6);
+}
+
+TEST(VisualEffects, LiveFootageHasNoSpeedChange) {
+  VisualEffectsAnalyzer analyzer;
+  const auto result = run_on_frames(analyzer, moving_picture, 100, kFps);
+  EXPECT_TRUE(result.at("speed_changes").empty());
+  EXPECT_NE(result.at("speed_change_limits").get<std::string>().find("time-lapse"), std::string::npos);
 }
 
 TEST(VisualEffects, BadSettingIsAUsageError) {
