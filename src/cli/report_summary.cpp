@@ -12,18 +12,26 @@ namespace vidscope::cli {
 namespace {
 
 std::string analyzer_line(const pipeline::Report& report, const pipeline::AnalyzerRun& run) {
-  std::string line = fmt::format("  {:<16} {:<7} {:>8.0f} ms", run.name, pipeline::status_name(run.status), run.run_ms);
+  // An analyzer that ran but had nothing to work with (no model configured) says so in its result.
+  const nlohmann::json* result = report.analyzers.contains(run.name) ? &report.analyzers.at(run.name) : nullptr;
+  const bool skipped = result != nullptr && result->is_object() && result->value("status", "") == "skipped";
+  const std::string status = skipped ? "skipped" : std::string(pipeline::status_name(run.status));
+  std::string line = fmt::format("  {:<17} {:<7} {:>8.0f} ms", run.name, status, run.run_ms);
   if (run.status == pipeline::RunStatus::kFailed) return line + "  " + run.error;
-  if (!report.analyzers.contains(run.name)) return line;
-  const auto& result = report.analyzers.at(run.name);
-  if (run.name == "shot_cuts" && result.contains("hard_cuts")) {
-    line += fmt::format("  {} hard cuts, {} gradual transitions", result["hard_cuts"].size(),
-                        result.value("gradual_transitions", nlohmann::json::array()).size());
-  } else if (run.name == "audio_loudness" && result.contains("integrated_lufs") &&
-             result["integrated_lufs"].is_number()) {
-    line += fmt::format("  {:.1f} LUFS integrated", result["integrated_lufs"].get<double>());
-  } else if (run.name == "color" && result.contains("segments")) {
-    line += fmt::format("  {} segments", result["segments"].size());
+  if (skipped) return line + "  " + result->value("reason", "");
+  if (result == nullptr) return line;
+  if (run.name == "shot_cuts" && result->contains("hard_cuts")) {
+    line += fmt::format("  {} hard cuts, {} gradual transitions", (*result)["hard_cuts"].size(),
+                        result->value("gradual_transitions", nlohmann::json::array()).size());
+  } else if (run.name == "audio_loudness" && result->contains("integrated_lufs") &&
+             (*result)["integrated_lufs"].is_number()) {
+    line += fmt::format("  {:.1f} LUFS integrated", (*result)["integrated_lufs"].get<double>());
+  } else if (run.name == "color" && result->contains("segments")) {
+    line += fmt::format("  {} segments", (*result)["segments"].size());
+  } else if (run.name == "vlm_segments" && result->contains("segments")) {
+    line += fmt::format("  {} segments described", (*result)["segments"].size());
+  } else if (run.name == "vlm_transitions" && result->contains("transitions")) {
+    line += fmt::format("  {} transitions described", (*result)["transitions"].size());
   }
   return line;
 }

@@ -146,8 +146,8 @@ Report run_analysis(AnalysisRequest request, const ProgressCallback& progress) {
     models.vlm_unavailable = "the input has no video stream to describe";
   } else if (vlm_workload && request.vlm_model_dir.empty()) {
     models.vlm_unavailable =
-        "no VLM model configured: pass --model DIR (a Qwen2-VL or Qwen2.5-VL folder) or register one with "
-        "`vidscope models add vlm DIR`";
+        "no VLM model configured: pass --model DIR (a Qwen2-VL or Qwen2.5-VL folder or a registered name), or set "
+        "[analysis] vlm = \"NAME\" in the config file";
   } else if (vlm_workload) {
     if (progress) progress("plan", 0.0);
     VlmHostOptions host_options{request.vlm_model_dir, *vlm_workload, budget, budget.threads, &ledger, &sampler};

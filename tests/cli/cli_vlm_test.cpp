@@ -104,6 +104,18 @@ TEST_F(CliVlm, InjectedFaultsAreReportedAndBadSpecsAreUsageErrors) {
   EXPECT_FALSE(fs::exists(dir_ / "b.json"));
 }
 
+TEST(CliVlmSummary, WithoutAModelTheSummarySaysSkippedAndWhy) {
+  const fs::path dir = scratch_dir();
+  const auto outcome = run_cli("analyze " + media("cuts.mp4") + " --analyzers vlm_segments,color --summary -o " +
+                               (dir / "skipped.json").string());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const auto line_start = outcome.output.find("  vlm_segments ");
+  ASSERT_NE(line_start, std::string::npos) << outcome.output;
+  const std::string line = outcome.output.substr(line_start, outcome.output.find('\n', line_start) - line_start);
+  EXPECT_NE(line.find("skipped"), std::string::npos) << line;
+  EXPECT_NE(line.find("--model"), std::string::npos) << line;
+}
+
 TEST(CliReport, NotAReportExitsThree) {
   const fs::path dir = scratch_dir();
   std::ofstream(dir / "junk.json") << "[1, 2, 3]";
