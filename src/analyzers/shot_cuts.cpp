@@ -1,9 +1,7 @@
 #include "analyzers/shot_cuts.h"
 
 #include <algorithm>
-#include <cmath>
 
-#include <opencv2/imgproc.hpp>
 
 #include "analyzers/frame_mat.h"
 #include "analyzers/settings_reader.h"
@@ -100,21 +98,11 @@ void ShotCutsAnalyzer::begin(const AnalyzerContext& context) {
 void ShotCutsAnalyzer::process(const SegmentInput& input) {
   if (!detector_) throw_internal_error("shot_cuts: process() called before begin()");
   video_end_s_ = std::max(video_end_s_, input.segment.t1);
-  cv::Mat resized;
   for (const media::FramePtr& frame : input.frames) {
     if (!frame || frame->index <= last_frame_index_) continue;
     last_frame_index_ = frame->index;
-    const cv::Mat rgb = view_rgb(*frame);
-    const double scale = std::min(1.0, static_cast<double>(config_.max_size) / std::max(rgb.cols, rgb.rows));
-    if (scale < 1.0) {
-      // The pipeline normally delivers frames at the requested size; this keeps scores comparable if not.
-      const cv::Size size(std::max(1, static_cast<int>(std::lround(rgb.cols * scale))),
-                          std::max(1, static_cast<int>(std::lround(rgb.rows * scale))));
-      cv::resize(rgb, resized, size, 0, 0, cv::INTER_AREA);
-      detector_->add_frame(resized, frame->index, frame->time_s);
-    } else {
-      detector_->add_frame(rgb, frame->index, frame->time_s);
-    }
+    // The pipeline normally delivers frames at the requested size already.
+    detector_->add_frame_fitted(view_rgb(*frame), config_.max_size, frame->index, frame->time_s);
   }
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <opencv2/imgproc.hpp>
+
 namespace vidscope::analyzers {
 namespace {
 
@@ -14,6 +16,18 @@ constexpr double kRampStepFactor = 3.0;        // a step this much larger than t
 
 ShotDetector::ShotDetector(ShotDetectorParams params)
     : params_(params), gradual_tracker_(params.gradual), fade_detector_(params.fade) {}
+
+void ShotDetector::add_frame_fitted(const cv::Mat& rgb, int max_size, std::int64_t index, double time_s) {
+  const double scale = std::min(1.0, static_cast<double>(max_size) / std::max(rgb.cols, rgb.rows));
+  if (scale >= 1.0) {
+    add_frame(rgb, index, time_s);
+    return;
+  }
+  const cv::Size size(std::max(1, static_cast<int>(std::lround(rgb.cols * scale))),
+                      std::max(1, static_cast<int>(std::lround(rgb.rows * scale))));
+  cv::resize(rgb, fitted_, size, 0, 0, cv::INTER_AREA);
+  add_frame(fitted_, index, time_s);
+}
 
 void ShotDetector::add_frame(const cv::Mat& rgb, std::int64_t index, double time_s) {
   TrackedFrame current;

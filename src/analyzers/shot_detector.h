@@ -44,6 +44,9 @@ class ShotDetector {
 
   // `rgb`: CV_8UC3 R,G,B, already at analysis size; frames in presentation order. The Mat is not kept.
   void add_frame(const cv::Mat& rgb, std::int64_t index, double time_s);
+  // The same for a frame of any size: area-downscaled to fit max_size x max_size first (never upscaled),
+  // so scores stay comparable whatever size the pipeline delivered.
+  void add_frame_fitted(const cv::Mat& rgb, int max_size, std::int64_t index, double time_s);
   // Decides the frames still waiting for their right-hand window. Call once, after the last frame.
   void finish();
 
@@ -63,6 +66,7 @@ class ShotDetector {
   ShotDetectorParams params_;
   GradualTracker gradual_tracker_;
   FadeThresholdDetector fade_detector_;
+  cv::Mat fitted_;  // scratch of add_frame_fitted
   std::deque<TrackedFrame> history_;  // scored frames; those from next_undecided_ on await a decision
   size_t next_undecided_ = 0;
   double last_cut_time_s_ = 0;

@@ -1,9 +1,7 @@
 #include "analyzers/vlm_transitions.h"
 
 #include <algorithm>
-#include <cmath>
 
-#include <opencv2/imgproc.hpp>
 
 #include "analyzers/frame_mat.h"
 #include "analyzers/onnx_model.h"  // skipped_result
@@ -108,20 +106,10 @@ void VlmTransitionsAnalyzer::begin(const AnalyzerContext& context) {
 
 void VlmTransitionsAnalyzer::process(const SegmentInput& input) {
   if (!runner_) return;
-  cv::Mat small;
   for (const media::FramePtr& frame : input.frames) {
     if (!frame || frame->index <= last_index_) continue;
     last_index_ = frame->index;
-    const cv::Mat rgb = view_rgb(*frame);
-    const double scale = std::min(1.0, static_cast<double>(config_.cuts.max_size) / std::max(rgb.cols, rgb.rows));
-    if (scale < 1.0) {
-      cv::resize(rgb, small, cv::Size(std::max(1, static_cast<int>(std::lround(rgb.cols * scale))),
-                                      std::max(1, static_cast<int>(std::lround(rgb.rows * scale)))),
-                 0, 0, cv::INTER_AREA);
-      detector_->add_frame(small, frame->index, frame->time_s);
-    } else {
-      detector_->add_frame(rgb, frame->index, frame->time_s);
-    }
+    detector_->add_frame_fitted(view_rgb(*frame), config_.cuts.max_size, frame->index, frame->time_s);
     recent_.push_back({frame->index, frame->time_s, copy_image(frame->width, frame->height, frame->rgb)});
     if (recent_.size() > kRecentFrames) recent_.pop_front();
     take_new_cuts();

@@ -88,6 +88,14 @@ SystemMemory read_system_memory() {
   return m;
 }
 
+Bytes SystemMemory::usable_total() const { return cgroup_limit ? std::min(total, *cgroup_limit) : total; }
+
+Bytes SystemMemory::usable_available() const {
+  if (!cgroup_limit) return available;
+  const Bytes used = cgroup_usage.value_or(0);
+  return std::min(available, *cgroup_limit > used ? *cgroup_limit - used : 0);
+}
+
 std::optional<GpuMemory> read_gpu_memory() {
   const GpuMemoryReader reader = g_gpu_reader.load();
   return reader ? reader() : std::nullopt;

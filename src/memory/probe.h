@@ -25,6 +25,11 @@ struct SystemMemory {
   Bytes available = 0;          // MemAvailable
   std::optional<Bytes> cgroup_limit;  // absent when unlimited or no cgroup
   std::optional<Bytes> cgroup_usage;
+
+  // RAM this process can ever have: MemTotal capped by the cgroup limit.
+  Bytes usable_total() const;
+  // RAM it could still get now: MemAvailable capped by the room left under the cgroup limit.
+  Bytes usable_available() const;
 };
 
 struct GpuMemory {

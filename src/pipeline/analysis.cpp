@@ -78,7 +78,7 @@ std::optional<memory::Workload> merged_vlm_workload(const std::vector<std::uniqu
 
 PressureLevels resolve_pressure_levels(const AnalysisRequest& request) {
   const memory::SystemMemory system = memory::read_system_memory();
-  const Bytes total = system.cgroup_limit ? std::min(system.total, *system.cgroup_limit) : system.total;
+  const Bytes total = system.usable_total();
   PressureLevels levels;
   levels.warning = request.pressure_warning.resolve(total).value_or(0);
   levels.critical = std::min(levels.warning, request.pressure_critical.resolve(total).value_or(0));

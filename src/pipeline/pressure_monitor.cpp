@@ -12,17 +12,6 @@ namespace vidscope::pipeline {
 
 namespace {
 
-// What this process could still get: MemAvailable, and the room left under a cgroup limit.
-Bytes available_ram() {
-  const memory::SystemMemory system = memory::read_system_memory();
-  Bytes available = system.available;
-  if (system.cgroup_limit) {
-    const Bytes used = system.cgroup_usage.value_or(0);
-    available = std::min(available, *system.cgroup_limit > used ? *system.cgroup_limit - used : 0);
-  }
-  return available;
-}
-
 // Events kept per run: a machine hovering at a level must not grow the report without bound.
 constexpr std::size_t kMaxEvents = 256;
 
@@ -77,7 +66,7 @@ void PressureMonitor::run() {
 }
 
 void PressureMonitor::check_now() {
-  const Bytes available = available_ram();
+  const Bytes available = memory::read_system_memory().usable_available();
   std::lock_guard lock(mutex_);
   PressureLevel next = level_;
   if (available < levels_.critical) {

@@ -64,14 +64,7 @@ class CpuBackend final : public Backend {
     const Bytes used = allocated_.load();
     if (byte_limit_) return {*byte_limit_ > used ? *byte_limit_ - used : 0, *byte_limit_};
     const memory::SystemMemory system = memory::read_system_memory();
-    Bytes total = system.total;
-    Bytes free = system.available;
-    if (system.cgroup_limit) {
-      total = std::min(total, *system.cgroup_limit);
-      const Bytes cgroup_used = system.cgroup_usage.value_or(0);
-      free = std::min(free, *system.cgroup_limit > cgroup_used ? *system.cgroup_limit - cgroup_used : 0);
-    }
-    return {free, total};
+    return {system.usable_available(), system.usable_total()};
   }
 
   Bytes allocated_bytes() const override { return allocated_.load(); }
