@@ -13,6 +13,7 @@
 #include "cli/progress_bar.h"
 #include "cli/report_summary.h"
 #include "base/atomic_file.h"
+#include "memory/profile_store.h"
 #include "models/model_store.h"
 #include "pipeline/analysis.h"
 #include "pipeline/report_html.h"
@@ -38,6 +39,7 @@ struct AnalyzeOptions {
   std::string html;
   std::string pressure_warning = "10%";
   std::string pressure_critical = "5%";
+  std::string profile_store = "default";
 };
 
 std::vector<std::string> split_names(const std::string& list) {
@@ -96,6 +98,11 @@ int run_analyze(const AnalyzeOptions& options, const GlobalOptions& global) {
   request.pressure_warning = memory::BudgetSpec::parse(options.pressure_warning);
   request.pressure_critical = memory::BudgetSpec::parse(options.pressure_critical);
   request.memory_report = options.memory_report;
+  if (options.profile_store == "default") {
+    request.profile_store = memory::default_profile_store_path();
+  } else if (options.profile_store != "off") {
+    request.profile_store = options.profile_store;
+  }
   const auto store = models::ModelStore::from_environment();
   if (!options.model.empty()) {
     request.vlm_model_dir = store.resolve(options.model).string();
@@ -166,6 +173,10 @@ CommandRunner register_analyze_command(CLI::App& app, const GlobalOptions& globa
   sub->add_option("--pressure-critical", options->pressure_critical,
                   "Admit one step at a time when available RAM drops below this (size or % of RAM)")
       ->capture_default_str();
+  sub->add_option("--profile-store", options->profile_store,
+                  "File of measured step peaks from earlier runs: steps are admitted by what they really used, "
+                  "and this run's measurements are saved there. 'off' uses none. Default: $VIDSCOPE_PROFILE_STORE, "
+                  "else $XDG_STATE_HOME/vidscope/step-profiles.json, else ~/.local/state/vidscope/step-profiles.json");
   return [options, &global] { return run_analyze(*options, global); };
 }
 

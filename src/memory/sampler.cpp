@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "memory/heap_usage.h"
 #include "memory/probe.h"
 
 namespace vidscope::memory {
@@ -62,6 +63,7 @@ void MemorySampler::take_sample() {
   sample.rss_anon = process.rss_anon;
   sample.rss_file = process.rss_file;
   sample.pss = process.pss;
+  sample.heap = heap_bytes_in_use();
   if (gpu) sample.gpu_used = gpu->total >= gpu->free ? gpu->total - gpu->free : 0;
 
   std::lock_guard lock(mutex_);
@@ -71,6 +73,7 @@ void MemorySampler::take_sample() {
     sample.active.push_back(*it);
   }
   record_peaks_locked(sample.rss, sample.rss_anon, sample.pss);
+  for (auto& [owner, step] : step_heap_) step.highest = std::max(step.highest, sample.heap);
   append_to_timeline_locked(std::move(sample));
 }
 
@@ -101,16 +104,25 @@ void MemorySampler::append_to_timeline_locked(MemorySample sample) {
 
 void MemorySampler::enter(const std::string& owner) {
   const ProcessMemory process = read_process_memory_without_pss();
+  const Bytes heap = heap_bytes_in_use();
   std::lock_guard lock(mutex_);
   active_.insert(owner);
+  step_heap_[owner] = StepHeap{heap, heap};
   record_peaks_locked(process.rss, process.rss_anon, std::nullopt);
 }
 
-void MemorySampler::leave(const std::string& owner) {
+Bytes MemorySampler::leave(const std::string& owner) {
   const ProcessMemory process = read_process_memory_without_pss();
+  const Bytes heap = heap_bytes_in_use();
   std::lock_guard lock(mutex_);
   record_peaks_locked(process.rss, process.rss_anon, std::nullopt);
   if (auto it = active_.find(owner); it != active_.end()) active_.erase(it);
+  const auto step = step_heap_.find(owner);
+  if (step == step_heap_.end()) return 0;
+  const Bytes highest = std::max(step->second.highest, heap);
+  const Bytes growth = highest > step->second.at_enter ? highest - step->second.at_enter : 0;
+  step_heap_.erase(step);
+  return growth;
 }
 
 std::vector<MemorySample> MemorySampler::samples() const {
@@ -144,6 +156,7 @@ void to_json(nlohmann::json& out, const MemorySample& sample) {
          {"rss", sample.rss},
          {"rss_anon", sample.rss_anon},
          {"rss_file", sample.rss_file},
+         {"heap", sample.heap},
          {"active", sample.active}};
   if (sample.pss) out["pss"] = *sample.pss;
   if (sample.gpu_used) out["gpu_used"] = *sample.gpu_used;

@@ -22,6 +22,7 @@ struct MemorySample {
   Bytes rss = 0;
   Bytes rss_anon = 0;
   Bytes rss_file = 0;
+  Bytes heap = 0;                   // allocator bytes in use (memory/heap_usage.h)
   std::optional<Bytes> pss;         // absent where the kernel lacks smaps_rollup
   std::optional<Bytes> gpu_used;    // absent without a GPU
   std::vector<std::string> active;  // analyzers running when the sample was taken
@@ -45,8 +46,13 @@ class MemorySampler {
 
   // Mark an owner (analyzer name) as running or finished. Both take a quick RSS reading that counts
   // toward the owner's peak, so a step shorter than the interval still has a peak.
+  // leave() returns the step's heap growth: the most heap in use seen from enter() to leave() (at both
+  // ends and at every sample between) minus the heap in use at enter(), 0 if it never rose. Heap that
+  // steps of other owners allocate meanwhile counts too, so with steps running side by side this is an
+  // upper bound of the owner's own use; one step at a time makes it exact. An owner entered twice
+  // without leaving measures from its latest enter().
   void enter(const std::string& owner);
-  void leave(const std::string& owner);
+  Bytes leave(const std::string& owner);
 
   std::vector<MemorySample> samples() const;
   Bytes peak_rss() const;
@@ -78,6 +84,11 @@ class MemorySampler {
   Bytes peak_rss_anon_ = 0;
   std::optional<Bytes> peak_pss_;
   std::map<std::string, Bytes> peak_while_;
+  struct StepHeap {
+    Bytes at_enter = 0;
+    Bytes highest = 0;
+  };
+  std::map<std::string, StepHeap> step_heap_;  // owners between enter() and leave()
   std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 #include "memory/fault_injection.h"
 #include "memory/ledger.h"
 #include "memory/probe.h"
+#include "memory/profile_store.h"
 #include "memory/sampler.h"
 #include "pipeline/pressure_monitor.h"
 #include "pipeline/segment_feed.h"
@@ -171,8 +172,10 @@ Report run_analysis(AnalysisRequest request, const ProgressCallback& progress) {
   }
   context.models = &models;
 
+  memory::ProfileStore profiles = memory::ProfileStore::open(request.profile_store, report.warnings);
+  settings.profile_store = request.profile_store.string();
   Scheduler scheduler(std::move(request.analyzers), context,
-                      SchedulerOptions{analyzers_budget, request.max_segments_in_flight, &sampler, &ledger});
+                      SchedulerOptions{analyzers_budget, request.max_segments_in_flight, &sampler, &ledger, &profiles});
 
   media::SourceOptions source_options;
   source_options.plan = request.plan;
@@ -198,6 +201,7 @@ Report run_analysis(AnalysisRequest request, const ProgressCallback& progress) {
   report.analyzers = std::move(result.analyzers);
   report.analyzer_runs = std::move(result.runs);
   report.decode_ms = result.decode_ms;
+  profiles.save(report.warnings);
   report.warnings.insert(report.warnings.end(), result.warnings.begin(), result.warnings.end());
   report.memory.peak_rss_bytes = sampler.peak_rss();
   report.memory.peak_rss_anon_bytes = sampler.peak_rss_anon();

@@ -2,6 +2,7 @@
 // One analysis from start to end: probe the video, resolve the budgets, run every analyzer over one
 // decode pass, and collect the report. This is the library entry point the CLI and server call.
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,9 @@ struct AnalysisRequest {
   memory::BudgetSpec pressure_warning = memory::BudgetSpec::percent(10);
   memory::BudgetSpec pressure_critical = memory::BudgetSpec::percent(5);
   bool memory_report = false;      // add the per-owner ledger table (report.memory.owners)
+  // The step profile store (memory/profile_store.h): analyzers measured by an earlier run are admitted by
+  // that measurement, and this run's measurements are saved back. Empty: no store.
+  std::filesystem::path profile_store;
 };
 
 // Runs the analysis. Throws Error(kInput) for a video that cannot be read, Error(kUsage) for bad

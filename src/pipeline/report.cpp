@@ -26,10 +26,14 @@ void to_json(nlohmann::json& out, const AnalyzerRun& run) {
          {"wait_ms", run.wait_ms},
          {"segments", run.segments},
          {"peak_rss_bytes", run.peak_rss_bytes},
+         {"measured_step_bytes", run.measured_step_bytes},
          {"needs",
           {{"ram_bytes", run.needs.ram_bytes},
            {"gpu_bytes", run.needs.gpu_bytes},
-           {"threads", run.needs.threads}}}};
+           {"threads", run.needs.threads},
+           {"declared_ram_bytes", run.declared_ram_bytes},
+           {"source", run.needs_source}}}};
+  if (run.needs_source == "measured") out["needs"]["profiled_step_bytes"] = run.profiled_step_bytes;
 }
 
 void to_json(nlohmann::json& out, const SegmentRecord& segment) {
@@ -51,6 +55,7 @@ void to_json(nlohmann::json& out, const ReportSettings& settings) {
          {"analyzers", settings.analyzers},
          {"analyzer_settings", settings.analyzer_settings},
          {"vlm_model", settings.vlm_model},
+         {"profile_store", settings.profile_store},
          {"pressure_levels",
           {{"warning_available_bytes", settings.pressure.warning},
            {"critical_available_bytes", settings.pressure.critical}}}};

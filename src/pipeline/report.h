@@ -21,7 +21,7 @@
 
 namespace vidscope::pipeline {
 
-inline constexpr std::string_view kReportSchemaVersion = "1.0";
+inline constexpr std::string_view kReportSchemaVersion = "1.1";
 
 // The version written as generator.version (the project version from CMake).
 std::string_view vidscope_version();
@@ -42,6 +42,10 @@ struct AnalyzerRun {
   int segments = 0;               // segments processed successfully
   Bytes peak_rss_bytes = 0;       // process RSS peak while this analyzer was running (0: never seen)
   analyzers::ResourceNeeds needs; // as admitted (threads clamped to the budget)
+  Bytes declared_ram_bytes = 0;   // the RAM need the analyzer declared for one step
+  std::string needs_source = "declared";  // "measured": needs.ram_bytes came from the profile store
+  Bytes profiled_step_bytes = 0;  // with "measured": the earlier run's step peak it came from
+  Bytes measured_step_bytes = 0;  // the most heap one of its segment steps allocated in this run
 };
 
 struct SegmentRecord {
@@ -64,6 +68,7 @@ struct ReportSettings {
   std::string vlm_model;                 // the VLM folder; "" when none was configured
   PressureLevels pressure;               // available-RAM levels of the governor
   std::string faults;                    // injected faults (VIDSCOPE_FAULTS), "" when none
+  std::string profile_store;             // the step profile store file; "" when none was used
   nlohmann::json analyzer_settings = nlohmann::json::object();
 };
 

@@ -10,6 +10,8 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "memory/heap_usage.h"
+#include "pipeline/step_profiles.h"
 
 namespace vidscope::pipeline {
 
@@ -46,6 +48,7 @@ struct Scheduler::Slot {
   analyzers::AnalyzerContext context;
   analyzers::AnalyzerNeeds needs;
   std::optional<size_t> stream_index;  // into streams_, when the analyzer wants frames
+  std::string profile_key;             // in options_.profiles; "" without a store
   AnalyzerRun run;                     // written only by the one drain of this slot at a time
   nlohmann::json result;
 
@@ -75,6 +78,8 @@ Scheduler::Scheduler(std::vector<std::unique_ptr<analyzers::Analyzer>> analyzers
                                  ? context.settings.at(slot->run.name)
                                  : nlohmann::json::object();
     slot->needs = analyzer->needs(slot->context);
+    slot->run.declared_ram_bytes = slot->needs.resources.ram_bytes;
+    apply_profile(*slot);
     if (auto reason = gate_.why_never_fits(slot->needs.resources)) {
       throw_budget_error(fmt::format("analyzer '{}' {}; raise the budget or leave the analyzer out",
                                      slot->run.name, *reason));
@@ -97,6 +102,25 @@ Scheduler::Scheduler(std::vector<std::unique_ptr<analyzers::Analyzer>> analyzers
 }
 
 Scheduler::~Scheduler() = default;
+
+void Scheduler::apply_profile(Slot& slot) {
+  if (options_.profiles == nullptr || !options_.profiles->enabled()) return;
+  slot.profile_key = step_profile_key(slot.run.name, slot.needs, slot.context);
+  const std::optional<memory::StepProfile> profile = options_.profiles->find(slot.profile_key);
+  if (!profile) return;
+  Bytes admitted = admitted_step_bytes(*profile);
+  if (admitted > options_.budget.ram_bytes) {
+    // What it really used cannot be promised now; running it alone is the most that can be done.
+    warnings_.push_back(fmt::format("analyzer '{}' allocated up to {} per step in an earlier run, more than the RAM "
+                                    "budget {} allows beside it; its steps run alone",
+                                    slot.run.name, format_bytes(profile->measured_bytes),
+                                    format_bytes(options_.budget.ram_bytes)));
+    admitted = options_.budget.ram_bytes;
+  }
+  slot.needs.resources.ram_bytes = admitted;
+  slot.run.needs_source = "measured";
+  slot.run.profiled_step_bytes = profile->measured_bytes;
+}
 
 ScheduleResult Scheduler::run(SegmentFeed& feed, const ProgressCallback& progress) {
   if (ran_) throw_internal_error("Scheduler::run() called twice");
@@ -212,14 +236,17 @@ void Scheduler::process_segment(Slot& slot, const media::Segment& segment) {
   slot.run.wait_ms += ms_since(wait_start);
 
   const std::vector<media::FramePtr>& frames = slot.stream_index ? segment.streams[*slot.stream_index] : kNoFrames;
-  run_guarded(slot, fmt::format("segment {}", segment.index), [&] {
+  const Bytes growth = run_guarded(slot, fmt::format("segment {}", segment.index), [&] {
     slot.analyzer->process(analyzers::SegmentInput{segment, frames});
     ++slot.run.segments;
   });
+  slot.run.measured_step_bytes = std::max(slot.run.measured_step_bytes, growth);
 }
 
-void Scheduler::run_guarded(Slot& slot, std::string_view phase, const std::function<void()>& step) {
+Bytes Scheduler::run_guarded(Slot& slot, std::string_view phase, const std::function<void()>& step) {
   const std::string& name = slot.run.name;
+  // Without a sampler the growth is measured at the ends of the step only.
+  const Bytes heap_before = options_.sampler ? 0 : memory::heap_bytes_in_use();
   if (options_.sampler) options_.sampler->enter(name);
   const auto start = Clock::now();
   std::string error;
@@ -231,8 +258,15 @@ void Scheduler::run_guarded(Slot& slot, std::string_view phase, const std::funct
     error = fmt::format("{} ({}): unknown exception", phase, name);
   }
   slot.run.run_ms += ms_since(start);
-  if (options_.sampler) options_.sampler->leave(name);
+  Bytes growth = 0;
+  if (options_.sampler) {
+    growth = options_.sampler->leave(name);
+  } else {
+    const Bytes heap_after = memory::heap_bytes_in_use();
+    growth = heap_after > heap_before ? heap_after - heap_before : 0;
+  }
   if (!error.empty()) mark_failed(slot, std::move(error));
+  return growth;
 }
 
 void Scheduler::mark_failed(Slot& slot, std::string error) {
@@ -269,6 +303,11 @@ ScheduleResult Scheduler::collect() {
   result.warnings = warnings_;
   for (auto& slot : slots_) {
     if (options_.sampler) slot->run.peak_rss_bytes = options_.sampler->peak_rss_while(slot->run.name);
+    // Only complete runs teach the store: a failed one may have stopped before its largest step.
+    if (!slot->profile_key.empty() && slot->run.status == RunStatus::kOk && slot->run.segments > 0) {
+      options_.profiles->record(slot->profile_key, slot->run.measured_step_bytes, slot->run.declared_ram_bytes,
+                                slot->run.segments);
+    }
     if (slot->run.status == RunStatus::kOk) result.analyzers[slot->run.name] = std::move(slot->result);
     result.runs.push_back(slot->run);
   }

@@ -18,6 +18,7 @@
 #include "media/frame_stream.h"
 #include "memory/budget.h"
 #include "memory/ledger.h"
+#include "memory/profile_store.h"
 #include "memory/sampler.h"
 #include "pipeline/report.h"
 #include "pipeline/resource_gate.h"
@@ -33,6 +34,10 @@ struct SchedulerOptions {
   int max_segments_in_flight = 2;             // at least 1
   memory::MemorySampler* sampler = nullptr;   // optional, not owned: tags samples with running analyzers
   memory::MemoryLedger* ledger = nullptr;     // optional, not owned: records in-flight segment buffers
+  // Optional, not owned: measured step peaks of earlier runs. An analyzer with a profile is admitted by
+  // its measurement (step_profiles.h) instead of its declaration; each ok analyzer's measurement of
+  // this run is recorded into it (the caller saves it).
+  memory::ProfileStore* profiles = nullptr;
 };
 
 struct ScheduleResult {
@@ -77,7 +82,10 @@ class Scheduler {
   void schedule_locked(Slot& slot, ThreadPool& pool);
   void drain(Slot& slot);
   void process_segment(Slot& slot, const media::Segment& segment);
-  void run_guarded(Slot& slot, std::string_view phase, const std::function<void()>& step);
+  // Runs one step of the slot's analyzer, failing the analyzer if it throws; returns the step's heap
+  // growth (see MemorySampler::leave).
+  Bytes run_guarded(Slot& slot, std::string_view phase, const std::function<void()>& step);
+  void apply_profile(Slot& slot);
   void mark_failed(Slot& slot, std::string error);
   void release_consumer_locked(InFlightSegment& item);
   void end_input(ThreadPool& pool, bool stopping);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -133,6 +134,53 @@ TEST(Cli, AnalyzeWritesAReportWithGroundTruthCuts) {
   }
   EXPECT_GT(report["memory"]["peak_rss_bytes"].get<double>(), 0);
   EXPECT_FALSE(report["memory"]["timeline"].empty());
+  fs::remove_all(dir);
+}
+
+TEST(CliProfiles, ASecondRunAdmitsStepsByWhatTheFirstMeasured) {
+  const auto dir = scratch_dir() / "profiles";
+  fs::create_directories(dir);
+  const auto store = dir / "state" / "step-profiles.json";
+  const std::string common = "--quiet analyze " + media("cuts.mp4") + " --analyzers shot_cuts,color";
+  const auto first = run_cli(common + " -o " + (dir / "1.json").string() + " --profile-store " + store.string());
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const auto one = read_json(dir / "1.json");
+  EXPECT_EQ(one["settings"]["profile_store"], store.string());
+  for (const char* name : {"shot_cuts", "color"}) {
+    EXPECT_EQ(one["analyzer_runs"][name]["needs"]["source"], "declared") << name;
+  }
+  const auto stored = read_json(store);
+  EXPECT_EQ(stored["entries"].size(), 2u) << stored.dump(1);
+
+  // The environment variable names the same store (the default when --profile-store is not given).
+  const auto second = run_cli(common + " -o " + (dir / "2.json").string(), "VIDSCOPE_PROFILE_STORE=" + store.string());
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  const auto two = read_json(dir / "2.json");
+  for (const char* name : {"shot_cuts", "color"}) {
+    const auto& needs = two["analyzer_runs"][name]["needs"];
+    EXPECT_EQ(needs["source"], "measured") << name;
+    EXPECT_EQ(needs["profiled_step_bytes"], one["analyzer_runs"][name]["measured_step_bytes"]) << name;
+    // measured + max(a quarter, 4 MiB), see pipeline/step_profiles.h
+    const auto measured = needs["profiled_step_bytes"].get<std::uint64_t>();
+    EXPECT_EQ(needs["ram_bytes"].get<std::uint64_t>(), measured + std::max<std::uint64_t>(measured / 4, 4u << 20))
+        << name;
+  }
+  EXPECT_EQ(read_json(store)["entries"].begin()->at("runs"), 2);
+
+  const auto off = run_cli(common + " -o " + (dir / "3.json").string() + " --profile-store off",
+                           "VIDSCOPE_PROFILE_STORE=" + (dir / "never.json").string());
+  ASSERT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_EQ(read_json(dir / "3.json")["settings"]["profile_store"], "");
+  EXPECT_FALSE(fs::exists(dir / "never.json"));
+
+  // A corrupt store is a warning, never a failed analysis; it is rewritten.
+  { std::ofstream(store) << "{ not json"; }
+  const auto corrupt = run_cli(common + " -o " + (dir / "4.json").string() + " --profile-store " + store.string());
+  ASSERT_EQ(corrupt.exit_code, 0) << corrupt.output;
+  const auto four = read_json(dir / "4.json");
+  ASSERT_FALSE(four["warnings"].empty());
+  EXPECT_NE(four["warnings"][0].get<std::string>().find("was ignored"), std::string::npos) << four["warnings"].dump();
+  EXPECT_EQ(read_json(store)["entries"].size(), 2u);
   fs::remove_all(dir);
 }
 

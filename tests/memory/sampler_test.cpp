@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "memory/heap_usage.h"
 #include "memory/probe.h"
 #include "memory/sampler.h"
 
@@ -35,6 +37,63 @@ TEST(MemorySampler, PeakWhileOwnerActiveSeesItsAllocation) {
   EXPECT_GE(sampler.peak_rss(), sampler.peak_rss_while("allocator"));
   EXPECT_GE(sampler.peak_rss_anon(), 150 * kMiB);
   EXPECT_EQ(sampler.peak_rss_while("never-active"), 0u);
+}
+
+// Keeps the optimizer from dropping an allocation whose contents are never read.
+void escape(void* p) { asm volatile("" : : "g"(p) : "memory"); }
+
+TEST(HeapUsage, FollowsAllocationAndFreeAtOnce) {
+  constexpr Bytes kAllocation = 48 * kMiB;
+  const Bytes before = heap_bytes_in_use();
+  auto* block = new char[kAllocation];
+  escape(block);
+  const Bytes held = heap_bytes_in_use();
+  delete[] block;
+  const Bytes after = heap_bytes_in_use();
+  // Other threads (none in this test binary at this point) could move it by a few KiB at most.
+  EXPECT_GE(held, before + kAllocation);
+  EXPECT_LT(after, held - kAllocation / 2);  // given back to the count at once, unlike RSS
+}
+
+// Waits until the sampler has taken a periodic sample after this call.
+void wait_for_a_sample(const MemorySampler& sampler) {
+  const size_t seen = sampler.samples().size();
+  while (sampler.samples().size() <= seen) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+TEST(MemorySampler, StepHeapGrowthIsThePeakInsideTheStepNotTheEnd) {
+  MemorySampler sampler(std::chrono::milliseconds(2));
+  sampler.start();
+  constexpr Bytes kAllocation = 32 * kMiB;
+  sampler.enter("step");
+  {
+    auto* block = new char[kAllocation];
+    escape(block);
+    wait_for_a_sample(sampler);  // the periodic sample sees the block held
+    delete[] block;
+  }
+  const Bytes growth = sampler.leave("step");  // nothing held any more at leave()
+  sampler.stop();
+  EXPECT_GE(growth, kAllocation);
+  EXPECT_LT(growth, kAllocation + 8 * kMiB);  // the sampler's own bookkeeping is far below this
+  EXPECT_GT(sampler.samples().back().heap, 0u);
+}
+
+TEST(MemorySampler, StepHeapGrowthIgnoresMemoryFreedBeforeTheStep) {
+  MemorySampler sampler(std::chrono::milliseconds(1000));  // only enter() and leave() readings
+  sampler.start();
+  auto* earlier = new char[64 * kMiB];
+  escape(earlier);
+  delete[] earlier;  // RSS may stay up; the heap count does not
+  sampler.enter("step");
+  auto* block = new char[16 * kMiB];
+  escape(block);
+  const Bytes growth = sampler.leave("step");
+  delete[] block;
+  sampler.stop();
+  EXPECT_GE(growth, 16 * kMiB);
+  EXPECT_LT(growth, 24 * kMiB);
+  EXPECT_EQ(sampler.leave("never-entered"), 0u);
 }
 
 TEST(MemorySampler, SamplesAreTaggedWithActiveOwners) {
