@@ -1,0 +1,277 @@
+#include "backend/cuda/cuda_backend.h"
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include <cublasLt.h>
+#include <cuda_runtime_api.h>
+
+#include "backend/cuda/cuda_context.h"
+#include "backend/cuda/cuda_matmul.h"
+#include "backend/cuda/cuda_ops.h"
+#include "backend/cuda/cuda_status.h"
+#include "base/error.h"
+#include "memory/fault_injection.h"
+
+namespace vidscope::backend {
+
+namespace {
+
+using cuda::check_cuda;
+
+constexpr std::string_view kScratchOwner = "cuda_backend";
+constexpr Bytes kScratchGranule = Bytes{8} << 20;
+
+void check_range(const Buffer& buffer, Bytes offset, Bytes bytes, const char* what) {
+  if (offset > buffer.size() || bytes > buffer.size() - offset) {
+    throw_internal_error(std::string(what) + ": " + std::to_string(bytes) + " bytes at offset " + std::to_string(offset) +
+                         " exceed a buffer of " + std::to_string(buffer.size()) + " bytes");
+  }
+}
+
+class CudaBackend;
+
+class CudaBuffer final : public Buffer {
+ public:
+  CudaBuffer(void* data, Bytes size, int device, std::atomic<Bytes>* counter, memory::LedgerEntry entry)
+      : Buffer(data, size), device_(device), counter_(counter), entry_(std::move(entry)) {}
+  ~CudaBuffer() override {
+    // cudaFree waits for the work queued on the device; an error here (a fault of an earlier
+    // kernel) was or will be reported by the call that waits for that work.
+    cudaSetDevice(device_);
+    cudaFree(data());
+    (void)cudaGetLastError();
+    counter_->fetch_sub(size());
+  }
+
+ private:
+  int device_;
+  std::atomic<Bytes>* counter_;
+  memory::LedgerEntry entry_;  // released after the memory is freed, by member destruction
+};
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(const CudaBackendOptions& options)
+      : device_(options.device_index), ledger_(options.ledger), byte_limit_(options.byte_limit) {
+    const int count = cuda_device_count();
+    if (device_ < 0 || device_ >= count) {
+      throw_usage_error("no CUDA device " + std::to_string(device_) + " (" + std::to_string(count) + " visible)");
+    }
+    check_cuda(cudaSetDevice(device_), "selecting device " + std::to_string(device_));
+    cudaDeviceProp prop{};
+    check_cuda(cudaGetDeviceProperties(&prop, device_), "device properties");
+    name_ = "cuda" + std::to_string(device_) + "-" + prop.name;
+    device_name_ = "gpu" + std::to_string(device_);
+    check_cuda(cudaStreamCreateWithFlags(&context_.stream, cudaStreamNonBlocking), "stream creation");
+    const cublasStatus_t lt = cublasLtCreate(&context_.lt);
+    if (lt != CUBLAS_STATUS_SUCCESS) {
+      cudaStreamDestroy(context_.stream);
+      cuda::check_cublas(lt, "handle creation");
+    }
+    context_.device = device_;
+    context_.scratch = [this](Bytes bytes) { return scratch(bytes); };
+  }
+
+  ~CudaBackend() override {
+    cudaSetDevice(device_);
+    cudaStreamSynchronize(context_.stream);
+    if (scratch_data_ != nullptr) cudaFree(scratch_data_);
+    cublasLtDestroy(context_.lt);
+    cudaStreamDestroy(context_.stream);
+    (void)cudaGetLastError();
+  }
+
+  std::string name() const override { return name_; }
+  std::string device() const override { return device_name_; }
+  bool is_host() const override { return false; }
+
+  DeviceMemory memory() const override {
+    const Bytes used = allocated_.load() + scratch_bytes_.load();
+    if (byte_limit_) return {*byte_limit_ > used ? *byte_limit_ - used : 0, *byte_limit_};
+    std::size_t free = 0, total = 0;
+    check_cuda(cudaSetDevice(device_), "selecting the device");
+    check_cuda(cudaMemGetInfo(&free, &total), "memory query");
+    return {free, total};
+  }
+
+  Bytes allocated_bytes() const override { return allocated_.load(); }
+
+  std::unique_ptr<Buffer> allocate(Bytes bytes, std::string_view owner, memory::Purpose purpose) override {
+    void* data = reserve_device_memory(bytes, owner, allocated_);
+    try {
+      check_cuda(cudaMemsetAsync(data, 0, bytes, context_.stream), "zero-filling a buffer");
+      memory::LedgerEntry entry;
+      if (ledger_ != nullptr) entry = ledger_->add(std::string(owner), device(), purpose, bytes);
+      return std::make_unique<CudaBuffer>(data, bytes, device_, &allocated_, std::move(entry));
+    } catch (...) {
+      cudaFree(data);
+      allocated_.fetch_sub(bytes);
+      throw;
+    }
+  }
+
+  // Both directions wait for the copy: the host memory is the caller's again on return.
+  void upload(const void* host, Bytes bytes, const Buffer& dst, Bytes offset) override {
+    check_range(dst, offset, bytes, "upload");
+    if (bytes == 0) return;
+    select();
+    check_cuda(cudaMemcpyAsync(static_cast<std::uint8_t*>(dst.data()) + offset, host, bytes, cudaMemcpyHostToDevice,
+                               context_.stream),
+               "upload");
+    check_cuda(cudaStreamSynchronize(context_.stream), "upload");
+  }
+  void download(const Buffer& src, Bytes offset, Bytes bytes, void* host) override {
+    check_range(src, offset, bytes, "download");
+    if (bytes == 0) return;
+    select();
+    check_cuda(cudaMemcpyAsync(host, static_cast<const std::uint8_t*>(src.data()) + offset, bytes, cudaMemcpyDeviceToHost,
+                               context_.stream),
+               "download");
+    check_cuda(cudaStreamSynchronize(context_.stream), "download (or an op queued before it)");
+  }
+  void synchronize() override {
+    select();
+    check_cuda(cudaStreamSynchronize(context_.stream), "an op queued on the stream");
+  }
+
+  bool supports_weights(DType) const override { return true; }
+
+  void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& y) override {
+    select();
+    cuda::matmul(context_, x, w, bias, y);
+  }
+  void rms_norm(const TensorView& x, const TensorView& weight, float eps, const TensorView& y) override {
+    select();
+    cuda::rms_norm(context_, x, weight, eps, y);
+  }
+  void layer_norm(const TensorView& x, const TensorView& weight, const TensorView& bias, float eps,
+                  const TensorView& y) override {
+    select();
+    cuda::layer_norm(context_, x, weight, bias, eps, y);
+  }
+  void softmax(const TensorView& x, const TensorView& y) override {
+    select();
+    cuda::softmax(context_, x, y);
+  }
+  void unary(UnaryOp op, const TensorView& x, const TensorView& y) override {
+    select();
+    cuda::unary(context_, op, x, y);
+  }
+  void swiglu(const TensorView& gate, const TensorView& up, const TensorView& y) override {
+    select();
+    cuda::swiglu(context_, gate, up, y);
+  }
+  void binary(BinaryOp op, const TensorView& a, const TensorView& b, const TensorView& y) override {
+    select();
+    cuda::binary(context_, op, a, b, y);
+  }
+  void rope(const TensorView& x, const TensorView& cos, const TensorView& sin, std::int64_t heads,
+            std::int64_t head_dim, const TensorView& y) override {
+    select();
+    cuda::rope(context_, x, cos, sin, heads, head_dim, y);
+  }
+  void attention(const TensorView& q, const TensorView& k, const TensorView& v, const AttentionParams& params,
+                 const TensorView& out) override {
+    select();
+    cuda::attention(context_, q, k, v, params, out);
+  }
+  void copy(const TensorView& src, const TensorView& dst) override {
+    select();
+    cuda::copy(context_, src, dst);
+  }
+
+ private:
+  // The runtime's current device is per host thread: every entry point names ours.
+  void select() const { check_cuda(cudaSetDevice(device_), "selecting the device"); }
+
+  // cudaMalloc of `bytes` counted in `counter`, within the byte limit; Error(kBudget) otherwise,
+  // with nothing left allocated or counted.
+  void* reserve_device_memory(Bytes bytes, std::string_view owner, std::atomic<Bytes>& counter) {
+    counter.fetch_add(bytes);
+    const Bytes in_use = allocated_.load() + scratch_bytes_.load();
+    if (byte_limit_ && in_use > *byte_limit_) {
+      counter.fetch_sub(bytes);
+      throw_budget_error(device_name_ + ": cannot allocate " + format_bytes(bytes) + " for " + std::string(owner) + ": " +
+                         format_bytes(in_use - bytes) + " of the " + format_bytes(*byte_limit_) + " limit are in use");
+    }
+    void* data = nullptr;
+    try {
+      memory::check_injected_allocation_failure(owner);
+      select();
+      const cudaError_t status = cudaMalloc(&data, bytes == 0 ? 1 : bytes);
+      if (cuda::is_out_of_memory(status)) {
+        (void)cudaGetLastError();  // not sticky, but leave no trace for the next call
+        throw_budget_error(device_name_ + " (" + name_ + "): cannot allocate " + format_bytes(bytes) + " for " +
+                           std::string(owner) + ": the device is out of memory");
+      }
+      check_cuda(status, "allocation of " + format_bytes(bytes));
+    } catch (...) {
+      counter.fetch_sub(bytes);
+      throw;
+    }
+    return data;
+  }
+
+  // The backend's own working memory (cuBLASLt workspace, bf16 staging), grown on demand and kept;
+  // it is entered in the ledger as scratch and counts against the byte limit.
+  void* scratch(Bytes wanted) {
+    std::lock_guard lock(scratch_mutex_);
+    if (wanted <= scratch_bytes_.load() && scratch_data_ != nullptr) return scratch_data_;
+    const Bytes bytes = (wanted + kScratchGranule - 1) / kScratchGranule * kScratchGranule;  // fewer regrowths
+    check_cuda(cudaStreamSynchronize(context_.stream), "waiting for the work that used the scratch area");
+    if (scratch_data_ != nullptr) {
+      cudaFree(scratch_data_);
+      scratch_data_ = nullptr;
+      scratch_entry_.release();
+      scratch_bytes_.store(0);
+    }
+    scratch_data_ = reserve_device_memory(bytes, kScratchOwner, scratch_bytes_);
+    if (ledger_ != nullptr) {
+      scratch_entry_ = ledger_->add(std::string(kScratchOwner), device(), memory::Purpose::kScratch, bytes);
+    }
+    return scratch_data_;
+  }
+
+  int device_;
+  memory::MemoryLedger* ledger_;
+  std::optional<Bytes> byte_limit_;
+  std::string name_;
+  std::string device_name_;
+  cuda::CudaContext context_;
+  std::atomic<Bytes> allocated_{0};
+  std::mutex scratch_mutex_;
+  void* scratch_data_ = nullptr;
+  std::atomic<Bytes> scratch_bytes_{0};
+  memory::LedgerEntry scratch_entry_;
+};
+
+}  // namespace
+
+int cuda_device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
+std::string cuda_unavailable_reason() {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    (void)cudaGetLastError();
+    // The runtime says "insufficient driver" also when there is no driver at all.
+    const char* hint = status == cudaErrorInsufficientDriver ? " (no NVIDIA driver, or one older than this CUDA runtime)" : "";
+    return std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status) + hint;
+  }
+  return count > 0 ? std::string() : std::string("the CUDA runtime sees no device");
+}
+
+std::unique_ptr<Backend> make_cuda_backend(const CudaBackendOptions& options) {
+  return std::make_unique<CudaBackend>(options);
+}
+
+}  // namespace vidscope::backend

@@ -1,0 +1,100 @@
+#pragma once
+// The launch wrappers of the CUDA kernels (the .cu files of this folder), called by the backend's
+// C++ code after it has checked shapes and types. Plain pointers and sizes only, so the .cu files
+// stay free of the project's host headers and nvcc compiles little. Strides count elements of the
+// operand's type (floats for f32 views) unless named `_bytes`. Every wrapper queues its work on
+// `stream` and returns cudaGetLastError() (a launch error; faults inside kernels surface at the
+// next synchronization).
+#include <cstddef>
+#include <cstdint>
+
+#include <cuda_runtime_api.h>
+
+namespace vidscope::backend::cuda {
+
+// Weight types by their tensor::DType value (dtype.h): the .cu files do not include dtype.h.
+enum class WeightType : int { kF32 = 0, kF16 = 1, kBF16 = 2, kQ8 = 3, kQ4 = 4 };
+
+// ---- gemv.cu: decode-sized matmul and weight conversion for the GEMM path ----
+inline constexpr int kGemvMaxRows = 8;  // more rows of x take the cuBLASLt path
+
+struct GemvLaunch {
+  WeightType type = WeightType::kF32;
+  const void* w = nullptr;       // [n, k] rows of type `type`, w_stride_bytes apart
+  std::size_t w_stride_bytes = 0;
+  const float* x = nullptr;      // [rows, k]
+  std::int64_t x_stride = 0;
+  int rows = 0;                  // 1..kGemvMaxRows
+  std::int64_t n = 0;
+  std::int64_t k = 0;
+  const float* bias = nullptr;   // [n] or null
+  float* y = nullptr;            // [rows, n]
+  std::int64_t y_stride = 0;
+  // True when w, x and their strides allow the vector loads of `type` (gemv_vector_alignment
+  // bytes for w, 16 for x): the kernel then reads whole 16-byte (4-byte for q8/q4) words.
+  bool vector_loads = false;
+};
+// The alignment in bytes the vector loads of `type` need of W's base address and row stride.
+std::size_t gemv_vector_alignment(WeightType type);
+cudaError_t launch_gemv(const GemvLaunch& args, cudaStream_t stream);
+
+// dst (dense bf16 [rows, cols]) = x rounded to nearest-even bf16.
+cudaError_t launch_f32_to_bf16(const float* x, std::int64_t x_stride, std::int64_t rows, std::int64_t cols,
+                               std::uint16_t* dst, cudaStream_t stream);
+// dst (dense bf16 [rows, cols]) = the weight rows of `type` dequantized and rounded to bf16.
+cudaError_t launch_weights_to_bf16(WeightType type, const void* w, std::size_t w_stride_bytes, std::int64_t rows,
+                                   std::int64_t cols, std::uint16_t* dst, cudaStream_t stream);
+// y[r, c] += bias[c].
+cudaError_t launch_add_bias(float* y, std::int64_t y_stride, std::int64_t rows, std::int64_t cols, const float* bias,
+                            cudaStream_t stream);
+
+// ---- elementwise.cu: rowwise ops on f32 [rows, cols] views ----
+enum class Unary : int { kSilu, kGelu, kQuickGelu };
+enum class Binary : int { kAdd, kMul };
+
+struct RowsLaunch {
+  const float* x = nullptr;
+  std::int64_t x_stride = 0;
+  float* y = nullptr;
+  std::int64_t y_stride = 0;
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+};
+cudaError_t launch_rms_norm(const RowsLaunch& a, const float* weight, float eps, cudaStream_t stream);
+cudaError_t launch_layer_norm(const RowsLaunch& a, const float* weight, const float* bias, float eps,
+                              cudaStream_t stream);
+cudaError_t launch_softmax(const RowsLaunch& a, cudaStream_t stream);
+cudaError_t launch_unary(Unary op, const RowsLaunch& a, cudaStream_t stream);
+// y = silu(x) * other; b_stride 0 broadcasts one row of `other` (binary only).
+cudaError_t launch_swiglu(const RowsLaunch& a, const float* up, std::int64_t up_stride, cudaStream_t stream);
+cudaError_t launch_binary(Binary op, const RowsLaunch& a, const float* b, std::int64_t b_stride, cudaStream_t stream);
+// NeoX rotate_half on `heads` heads of head_dim values at the start of each row.
+cudaError_t launch_rope(const RowsLaunch& a, const float* cos, std::int64_t cos_stride, const float* sin,
+                        std::int64_t sin_stride, std::int64_t heads, std::int64_t head_dim, cudaStream_t stream);
+
+// ---- attention.cu ----
+inline constexpr std::int64_t kAttentionMaxHeadDim = 256;
+
+struct AttentionLaunch {
+  const float* q = nullptr;
+  std::int64_t q_stride = 0;
+  const float* k = nullptr;
+  std::int64_t k_stride = 0;
+  const float* v = nullptr;
+  std::int64_t v_stride = 0;
+  float* out = nullptr;
+  std::int64_t out_stride = 0;
+  std::int64_t q_rows = 0;
+  std::int64_t k_rows = 0;
+  int q_heads = 1;
+  int kv_heads = 1;
+  int head_dim = 0;  // 1..kAttentionMaxHeadDim
+  float scale = 1.0f;
+  bool causal = false;
+  std::int64_t query_position = 0;
+  const std::int64_t* segment_bounds = nullptr;  // device array of segment_count + 1 values, or null
+  int segment_count = 0;
+};
+cudaError_t launch_attention(const AttentionLaunch& a, cudaStream_t stream);
+
+}  // namespace vidscope::backend::cuda

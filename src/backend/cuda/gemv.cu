@@ -1,0 +1,415 @@
+// Decode-sized matmul (y = x W^T + bias for 1..8 rows of x) and the weight/activation conversions
+// of the GEMM path. The GEMV is memory bound: every weight byte is read once per call, so the
+// kernel is built around the loads. Each warp (or 2-4 warps, see gemv_kernel) owns kRowsPerWarp
+// output rows (a pair of weight rows, so each x value fetched serves both), its lanes stride along
+// K one "word" at a time — 16 bytes
+// for f32/f16/bf16 (uint4), 4 bytes for q8 (the CPU layout puts a 4-byte scale in front of K int8
+// values, so q8 rows are only 4-byte aligned), two 18-byte q4 blocks (nine 4-byte words) — with
+// 64-72 bytes in flight per lane before the first is used (what a warp needs to cover HBM latency
+// when the rows are few, e.g. N = 3584). Weights are loaded with the streaming
+// cache hint (read once), x through the read-only path (re-read by every warp, stays in L1/L2).
+// Accumulation is f32 of exactly dequantized weights, as the CPU kernels: results differ from
+// them only by summation order. Columns past the last whole word (and every column when the
+// pointers do not allow vector loads) go through a scalar path that reads any alignment.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <atomic>
+
+#include "backend/cuda/cuda_kernels.h"
+
+namespace vidscope::backend::cuda {
+
+namespace {
+
+constexpr int kWarpSize = 32;
+constexpr int kRowsPerWarp = 2;
+constexpr int kWarpsPerBlock = 4;
+constexpr int kConvertThreads = 256;
+
+__device__ inline float bf16_bits(unsigned bits16) { return __uint_as_float(bits16 << 16); }
+__device__ inline float f16_bits(unsigned bits16) {
+  return __half2float(__ushort_as_half(static_cast<unsigned short>(bits16)));
+}
+
+// Reads a little-endian value from bytes of any alignment (q8 rows are K + 4 bytes long).
+__device__ inline float load_f32_unaligned(const unsigned char* p) {
+  const unsigned bits = unsigned(p[0]) | (unsigned(p[1]) << 8) | (unsigned(p[2]) << 16) | (unsigned(p[3]) << 24);
+  return __uint_as_float(bits);
+}
+
+// x[r][k0 .. k0+4*count) dotted with four weights at a time.
+__device__ inline float dot4(const float4 x, float w0, float w1, float w2, float w3) {
+  return x.x * w0 + x.y * w1 + x.z * w2 + x.w * w3;
+}
+
+__device__ inline float4 load_x4(const float* x, std::int64_t offset) {
+  return __ldg(reinterpret_cast<const float4*>(x + offset));
+}
+
+// Per weight type: the vector word, its element count, how many words a lane keeps in flight,
+// the value of element k read one at a time (`scalar`, before the per-row scale) and the per-row
+// scale (only q8 has one; q4's scales are per block and applied inside).
+template <WeightType T>
+struct Traits;
+
+template <>
+struct Traits<WeightType::kF32> {
+  using Word = float4;
+  static constexpr int kElems = 4;
+  static constexpr int kUnroll = 2;
+  __device__ static Word load(const unsigned char* row, std::int64_t u) {
+    return __ldcs(reinterpret_cast<const float4*>(row) + u);
+  }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
+    return reinterpret_cast<const float*>(row)[k];
+  }
+  __device__ static float row_scale(const unsigned char*) { return 1.0f; }
+  template <int R>
+  __device__ static void accumulate(const Word& w, std::int64_t u, const float* x, std::int64_t xs, int rows,
+                                    float (&acc)[R]) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r < rows) acc[r] += dot4(load_x4(x + r * xs, u * 4), w.x, w.y, w.z, w.w);
+    }
+  }
+};
+
+// bf16 and f16 share the 16-byte word of eight halves.
+template <bool kBrain>
+struct HalfTraits {
+  using Word = uint4;
+  static constexpr int kElems = 8;
+  static constexpr int kUnroll = 2;
+  __device__ static float half(unsigned bits16) { return kBrain ? bf16_bits(bits16) : f16_bits(bits16); }
+  __device__ static Word load(const unsigned char* row, std::int64_t u) {
+    return __ldcs(reinterpret_cast<const uint4*>(row) + u);
+  }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
+    return half(reinterpret_cast<const unsigned short*>(row)[k]);
+  }
+  __device__ static float row_scale(const unsigned char*) { return 1.0f; }
+  template <int R>
+  __device__ static void accumulate(const Word& w, std::int64_t u, const float* x, std::int64_t xs, int rows,
+                                    float (&acc)[R]) {
+    const float w0 = half(w.x & 0xffffu), w1 = half(w.x >> 16), w2 = half(w.y & 0xffffu), w3 = half(w.y >> 16);
+    const float w4 = half(w.z & 0xffffu), w5 = half(w.z >> 16), w6 = half(w.w & 0xffffu), w7 = half(w.w >> 16);
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r < rows) {
+        const float* xr = x + r * xs + u * 8;
+        acc[r] += dot4(load_x4(xr, 0), w0, w1, w2, w3) + dot4(load_x4(xr, 4), w4, w5, w6, w7);
+      }
+    }
+  }
+};
+template <>
+struct Traits<WeightType::kBF16> : HalfTraits<true> {};
+template <>
+struct Traits<WeightType::kF16> : HalfTraits<false> {};
+
+template <>
+struct Traits<WeightType::kQ8> {
+  using Word = unsigned;
+  static constexpr int kElems = 4;
+  static constexpr int kUnroll = 8;  // 8 words x 2 rows: 64 bytes in flight per lane, as bf16
+  __device__ static Word load(const unsigned char* row, std::int64_t u) {
+    return __ldcs(reinterpret_cast<const unsigned*>(row + 4) + u);
+  }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
+    return static_cast<float>(static_cast<signed char>(row[4 + k]));
+  }
+  __device__ static float row_scale(const unsigned char* row) { return load_f32_unaligned(row); }
+  __device__ static float code(unsigned w, int byte) {
+    return static_cast<float>(static_cast<signed char>((w >> (8 * byte)) & 0xffu));
+  }
+  template <int R>
+  __device__ static void accumulate(const Word& w, std::int64_t u, const float* x, std::int64_t xs, int rows,
+                                    float (&acc)[R]) {
+    const float w0 = code(w, 0), w1 = code(w, 1), w2 = code(w, 2), w3 = code(w, 3);
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r < rows) acc[r] += dot4(load_x4(x + r * xs, u * 4), w0, w1, w2, w3);
+    }
+  }
+};
+
+// q4: a word is two blocks (36 bytes, nine 4-byte words, 64 elements). Block 0 is bytes 0..17
+// (scale in bytes 0-1, nibbles 2..17), block 1 bytes 18..35 (scale 18-19, nibbles 20..35).
+template <>
+struct Traits<WeightType::kQ4> {
+  struct Word {
+    unsigned v[9];
+  };
+  static constexpr int kElems = 64;
+  static constexpr int kUnroll = 1;
+  __device__ static Word load(const unsigned char* row, std::int64_t u) {
+    const unsigned* p = reinterpret_cast<const unsigned*>(row) + u * 9;
+    Word w;
+#pragma unroll
+    for (int i = 0; i < 9; ++i) w.v[i] = __ldcs(p + i);
+    return w;
+  }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
+    const unsigned char* block = row + (k / 32) * 18;
+    const int j = static_cast<int>(k % 32);
+    const unsigned char byte = block[2 + (j & 15)];
+    const int code = (j < 16 ? (byte & 0xf) : (byte >> 4)) - 8;
+    return f16_bits(unsigned(block[0]) | (unsigned(block[1]) << 8)) * static_cast<float>(code);
+  }
+  __device__ static float row_scale(const unsigned char*) { return 1.0f; }
+  // Four nibble bytes j..j+3 of a block: elements j.. (low nibbles) and j+16.. (high nibbles).
+  __device__ static float nibbles_dot(unsigned bytes, const float4 lo, const float4 hi) {
+    const auto low = [bytes](int b) { return static_cast<float>(static_cast<int>((bytes >> (8 * b)) & 0xfu) - 8); };
+    const auto high = [bytes](int b) { return static_cast<float>(static_cast<int>((bytes >> (8 * b + 4)) & 0xfu) - 8); };
+    return dot4(lo, low(0), low(1), low(2), low(3)) + dot4(hi, high(0), high(1), high(2), high(3));
+  }
+  template <int R>
+  __device__ static void accumulate(const Word& w, std::int64_t u, const float* x, std::int64_t xs, int rows,
+                                    float (&acc)[R]) {
+    const float d0 = f16_bits(w.v[0] & 0xffffu);
+    const float d1 = f16_bits(w.v[4] >> 16);
+    unsigned n0[4], n1[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      n0[i] = __funnelshift_r(w.v[i], w.v[i + 1], 16);  // bytes 2+4i .. 5+4i
+      n1[i] = w.v[5 + i];
+    }
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r < rows) {
+        const float* xr = x + r * xs + u * 64;
+        float s0 = 0.0f, s1 = 0.0f;
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+          s0 += nibbles_dot(n0[i], load_x4(xr, 4 * i), load_x4(xr, 16 + 4 * i));
+          s1 += nibbles_dot(n1[i], load_x4(xr, 32 + 4 * i), load_x4(xr, 48 + 4 * i));
+        }
+        acc[r] += d0 * s0 + d1 * s1;
+      }
+    }
+  }
+};
+
+// `split` warps (1, 2 or 4, dividing kWarpsPerBlock) share one pair of rows, their lanes
+// interleaved along K, and add their partial sums through shared memory: few output rows (N = 3584
+// or 512 at 7B) then still give the GPU enough warps, and bytes in flight, to saturate HBM.
+template <WeightType T, int R>
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_kernel(GemvLaunch a, int split) {
+  using Tr = Traits<T>;
+  __shared__ float partial[kWarpsPerBlock][kRowsPerWarp][R];
+  const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
+  const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
+  const int part = warp % split;  // this warp's share of K
+  const std::int64_t pair = static_cast<std::int64_t>(blockIdx.x) * (kWarpsPerBlock / split) + warp / split;
+  const std::int64_t n0 = pair * kRowsPerWarp;
+  const bool active = n0 < a.n;  // inactive warps still meet the block barrier below
+  const auto* w = static_cast<const unsigned char*>(a.w);
+  const unsigned char* row[kRowsPerWarp];
+#pragma unroll
+  for (int g = 0; g < kRowsPerWarp; ++g) {
+    const std::int64_t n = n0 + g < a.n ? n0 + g : 0;  // a missing row re-reads row 0, unused
+    row[g] = w + n * static_cast<std::int64_t>(a.w_stride_bytes);
+  }
+  float acc[kRowsPerWarp][R] = {};
+
+  // Eight rows of x do eight times the arithmetic per word: fewer words in flight suffice (and
+  // keep q8's registers from spilling).
+  constexpr int kUnroll = R >= 8 && Tr::kUnroll > 4 ? 4 : Tr::kUnroll;
+  const std::int64_t words = active && a.vector_loads ? a.k / Tr::kElems : 0;
+  const std::int64_t first = static_cast<std::int64_t>(part) * kWarpSize + lane;
+  const std::int64_t stride = static_cast<std::int64_t>(split) * kWarpSize;
+  for (std::int64_t base = first; base < words; base += stride * kUnroll) {
+    typename Tr::Word word[kUnroll][kRowsPerWarp];
+#pragma unroll
+    for (int i = 0; i < kUnroll; ++i) {
+      const std::int64_t u = base + i * stride;
+#pragma unroll
+      for (int g = 0; g < kRowsPerWarp; ++g) {
+        if (u < words) word[i][g] = Tr::load(row[g], u);
+      }
+    }
+#pragma unroll
+    for (int i = 0; i < kUnroll; ++i) {
+      const std::int64_t u = base + i * stride;
+#pragma unroll
+      for (int g = 0; g < kRowsPerWarp; ++g) {
+        if (u < words) Tr::template accumulate<R>(word[i][g], u, a.x, a.x_stride, a.rows, acc[g]);
+      }
+    }
+  }
+  const std::int64_t k_end = active ? a.k : 0;
+  for (std::int64_t k = (a.vector_loads ? a.k / Tr::kElems : 0) * Tr::kElems + first; k < k_end; k += stride) {
+    float wk[kRowsPerWarp];
+#pragma unroll
+    for (int g = 0; g < kRowsPerWarp; ++g) wk[g] = Tr::scalar(row[g], k);
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r < a.rows) {
+        const float xv = __ldg(a.x + r * a.x_stride + k);
+#pragma unroll
+        for (int g = 0; g < kRowsPerWarp; ++g) acc[g][r] += wk[g] * xv;
+      }
+    }
+  }
+
+#pragma unroll
+  for (int g = 0; g < kRowsPerWarp; ++g) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      float v = acc[g][r];
+#pragma unroll
+      for (int offset = kWarpSize / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+      acc[g][r] = v;
+      if (lane == 0) partial[warp][g][r] = v;
+    }
+  }
+  if (split > 1) __syncthreads();  // block-uniform: split is a kernel argument
+  if (part != 0 || !active) return;
+#pragma unroll
+  for (int g = 0; g < kRowsPerWarp; ++g) {
+    const std::int64_t n = n0 + g;
+    const float scale = Tr::row_scale(row[g]);
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (lane == g * R + r && n < a.n && r < a.rows) {
+        float v = acc[g][r];
+        for (int s = 1; s < split; ++s) v += partial[warp + s][g][r];
+        a.y[r * a.y_stride + n] = v * scale + (a.bias != nullptr ? a.bias[n] : 0.0f);
+      }
+    }
+  }
+}
+
+// Warps per row pair: enough pairs for 32 warps per multiprocessor keep one warp each; fewer
+// pairs split K over 2 or 4 warps (N = 3584 on an H100's 132 multiprocessors: 1792 pairs, split 4).
+int choose_split(std::int64_t pairs, int multiprocessors) {
+  if (pairs >= 32LL * multiprocessors) return 1;
+  if (pairs >= 16LL * multiprocessors) return 2;
+  return 4;
+}
+
+template <WeightType T>
+cudaError_t launch_gemv_typed(const GemvLaunch& a, int multiprocessors, cudaStream_t stream) {
+  const std::int64_t pairs = (a.n + kRowsPerWarp - 1) / kRowsPerWarp;
+  const int split = choose_split(pairs, multiprocessors);
+  const std::int64_t pairs_per_block = kWarpsPerBlock / split;
+  const dim3 grid(static_cast<unsigned>((pairs + pairs_per_block - 1) / pairs_per_block)), block(kWarpsPerBlock * kWarpSize);
+  if (a.rows <= 1) {
+    gemv_kernel<T, 1><<<grid, block, 0, stream>>>(a, split);
+  } else if (a.rows <= 2) {
+    gemv_kernel<T, 2><<<grid, block, 0, stream>>>(a, split);
+  } else if (a.rows <= 4) {
+    gemv_kernel<T, 4><<<grid, block, 0, stream>>>(a, split);
+  } else {
+    gemv_kernel<T, 8><<<grid, block, 0, stream>>>(a, split);
+  }
+  return cudaGetLastError();
+}
+
+// The current device's multiprocessor count (asked once per device; 132 on an H100 SXM).
+int multiprocessor_count() {
+  constexpr int kMaxDevices = 64;
+  static std::atomic<int> cached[kMaxDevices];  // 0: not asked yet
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= kMaxDevices) return 132;
+  int count = cached[device].load(std::memory_order_relaxed);
+  if (count == 0) {
+    if (cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count <= 0) count = 132;
+    cached[device].store(count, std::memory_order_relaxed);
+  }
+  return count;
+}
+
+template <WeightType T>
+__global__ void weights_to_bf16_kernel(const unsigned char* w, std::size_t stride, std::int64_t rows,
+                                       std::int64_t cols, __nv_bfloat16* dst) {
+  const std::int64_t total = rows * cols;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t r = i / cols, c = i % cols;
+    const unsigned char* row = w + r * static_cast<std::int64_t>(stride);
+    dst[i] = __float2bfloat16_rn(Traits<T>::scalar(row, c) * Traits<T>::row_scale(row));
+  }
+}
+
+__global__ void f32_to_bf16_kernel(const float* x, std::int64_t stride, std::int64_t rows, std::int64_t cols,
+                                   __nv_bfloat16* dst) {
+  const std::int64_t total = rows * cols;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    dst[i] = __float2bfloat16_rn(x[(i / cols) * stride + i % cols]);
+  }
+}
+
+__global__ void add_bias_kernel(float* y, std::int64_t stride, std::int64_t rows, std::int64_t cols, const float* bias) {
+  const std::int64_t total = rows * cols;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    y[(i / cols) * stride + i % cols] += bias[i % cols];
+  }
+}
+
+// Grid-stride launches: enough blocks to fill any current GPU, never more than the work.
+unsigned convert_blocks(std::int64_t total) {
+  const std::int64_t wanted = (total + kConvertThreads - 1) / kConvertThreads;
+  return static_cast<unsigned>(wanted < 4096 ? (wanted > 0 ? wanted : 1) : 4096);
+}
+
+}  // namespace
+
+std::size_t gemv_vector_alignment(WeightType type) {
+  return (type == WeightType::kQ8 || type == WeightType::kQ4) ? 4 : 16;
+}
+
+cudaError_t launch_gemv(const GemvLaunch& a, cudaStream_t stream) {
+  const int sms = multiprocessor_count();
+  switch (a.type) {
+    case WeightType::kF32: return launch_gemv_typed<WeightType::kF32>(a, sms, stream);
+    case WeightType::kF16: return launch_gemv_typed<WeightType::kF16>(a, sms, stream);
+    case WeightType::kBF16: return launch_gemv_typed<WeightType::kBF16>(a, sms, stream);
+    case WeightType::kQ8: return launch_gemv_typed<WeightType::kQ8>(a, sms, stream);
+    case WeightType::kQ4: return launch_gemv_typed<WeightType::kQ4>(a, sms, stream);
+  }
+  return cudaErrorInvalidValue;
+}
+
+cudaError_t launch_f32_to_bf16(const float* x, std::int64_t x_stride, std::int64_t rows, std::int64_t cols,
+                               std::uint16_t* dst, cudaStream_t stream) {
+  f32_to_bf16_kernel<<<convert_blocks(rows * cols), kConvertThreads, 0, stream>>>(
+      x, x_stride, rows, cols, reinterpret_cast<__nv_bfloat16*>(dst));
+  return cudaGetLastError();
+}
+
+cudaError_t launch_weights_to_bf16(WeightType type, const void* w, std::size_t w_stride_bytes, std::int64_t rows,
+                                   std::int64_t cols, std::uint16_t* dst, cudaStream_t stream) {
+  const auto* src = static_cast<const unsigned char*>(w);
+  auto* out = reinterpret_cast<__nv_bfloat16*>(dst);
+  const unsigned blocks = convert_blocks(rows * cols);
+  switch (type) {
+    case WeightType::kF32:
+      weights_to_bf16_kernel<WeightType::kF32><<<blocks, kConvertThreads, 0, stream>>>(src, w_stride_bytes, rows, cols, out);
+      break;
+    case WeightType::kF16:
+      weights_to_bf16_kernel<WeightType::kF16><<<blocks, kConvertThreads, 0, stream>>>(src, w_stride_bytes, rows, cols, out);
+      break;
+    case WeightType::kBF16:
+      weights_to_bf16_kernel<WeightType::kBF16><<<blocks, kConvertThreads, 0, stream>>>(src, w_stride_bytes, rows, cols, out);
+      break;
+    case WeightType::kQ8:
+      weights_to_bf16_kernel<WeightType::kQ8><<<blocks, kConvertThreads, 0, stream>>>(src, w_stride_bytes, rows, cols, out);
+      break;
+    case WeightType::kQ4:
+      weights_to_bf16_kernel<WeightType::kQ4><<<blocks, kConvertThreads, 0, stream>>>(src, w_stride_bytes, rows, cols, out);
+      break;
+  }
+  return cudaGetLastError();
+}
+
+cudaError_t launch_add_bias(float* y, std::int64_t y_stride, std::int64_t rows, std::int64_t cols, const float* bias,
+                            cudaStream_t stream) {
+  add_bias_kernel<<<convert_blocks(rows * cols), kConvertThreads, 0, stream>>>(y, y_stride, rows, cols, bias);
+  return cudaGetLastError();
+}
+
+}  // namespace vidscope::backend::cuda
