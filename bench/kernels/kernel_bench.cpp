@@ -1,15 +1,18 @@
 // CPU kernel benchmark: memory bandwidth bounds, GEMV (decode) at Qwen2-VL-2B shapes and GEMM
 // (prefill) throughput, each printed as a ratio to a baseline measured in the same run.
 //   (a) memcpy and read-only bandwidth over 512 MiB buffers;
-//   (b) GEMV: weight GB/s read, fraction of the bandwidth bounds, batch-8 / batch-1 time;
+//   (b) GEMV: weight GB/s read, fraction of the bandwidth bounds, batch-8 / batch-1 time, for the
+//       best kernel level and the one below it (avx512_vnni vs avx512: int8 vs f32 multiplies),
+//       timed alternately --repeat times (median, and the range in brackets);
 //   (c) GEMM M=512 K=1536 N=1536: GFLOP/s vs the f32-weight GEMM of the same kernels.
 // Weight sets rotate over >= 1 GiB so every GEMV reads DRAM, not a warm last-level cache.
-// Usage: kernel_bench [--quick]   (--quick: fewer shapes, shorter timing)
+// Usage: kernel_bench [--quick] [--repeat N]   (--quick: fewer shapes, shorter timing; N: default 3)
 #include <immintrin.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -17,6 +20,7 @@
 
 #include "base/units.h"
 #include "tensor/cpu_features.h"
+#include "tensor/kernel_table.h"
 #include "tensor/matmul.h"
 #include "tensor/quantize.h"
 #include "tensor/tensor_buffer.h"
@@ -127,15 +131,42 @@ double time_gemv(const KernelContext& ctx, const WeightSet& w, int batch, double
   }, min_s);
 }
 
+struct Spread {
+  double median, low, high;
+};
+Spread spread(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v.front(), v.back()};
+}
+
+// The kernel levels compared in (b): the best one, and the next one down where it exists.
+std::vector<const KernelTable*> compared_levels(const KernelTable& best) {
+  std::vector<const KernelTable*> levels = {&best};
+  for (int l = static_cast<int>(best.level) - 1; l > static_cast<int>(SimdLevel::kScalar); --l) {
+    if (const KernelTable* t = kernels_for(static_cast<SimdLevel>(l))) {
+      levels.push_back(t);
+      break;
+    }
+  }
+  return levels;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  bool quick = false;
+  int repeat = 3;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--quick") quick = true;
+    if (arg == "--repeat" && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));
+  }
   const double min_s = quick ? 0.3 : 1.0;
   const KernelTable& kernels = best_kernels();
   const CpuFeatures& f = cpu_features();
-  std::printf("kernels: %s (avx2 %d, fma %d, avx512f %d, avx512bw %d, avx512_vnni %d, avx512_bf16 %d)\n",
-              simd_level_name(kernels.level), f.avx2, f.fma, f.avx512f, f.avx512bw, f.avx512_vnni, f.avx512_bf16);
+  std::printf("kernels: %s (avx2 %d, fma %d, avx512f %d, avx512bw %d, avx512_vnni %d, avx512_vbmi %d, avx512_bf16 %d)\n",
+              simd_level_name(kernels.level), f.avx2, f.fma, f.avx512f, f.avx512bw, f.avx512_vnni, f.avx512_vbmi,
+              f.avx512_bf16);
 
   WorkerPool pool2(2);
   std::printf("\n(a) bandwidth, 512 MiB buffers\n");
@@ -152,19 +183,33 @@ int main(int argc, char** argv) {
   };
   std::vector<GemvShape> shapes = {{"mlp up   K=1536 N=8960", 1536, 8960}, {"mlp down K=8960 N=1536", 8960, 1536}};
   if (!quick) shapes.push_back({"lm_head  K=1536 N=151936", 1536, 151936});
-  std::printf("\n(b) GEMV (decode); GB/s = weight bytes / time; frac = of memcpy / of read bandwidth, same threads\n");
+  const std::vector<const KernelTable*> levels = compared_levels(kernels);
+  std::printf("\n(b) GEMV (decode); GB/s = weight bytes / time; frac = of memcpy / of read bandwidth, same threads;\n"
+              "    median of %d alternating runs [min-max]\n", repeat);
   for (const GemvShape& s : shapes) {
     std::vector<std::uint16_t> source(static_cast<std::size_t>(s.n * s.k));
     fill_bf16(source.data(), source.size(), static_cast<std::uint32_t>(s.n));
     for (DType type : {DType::kBF16, DType::kQ8, DType::kQ4}) {
       const WeightSet w = make_weights(type, s.n, s.k, source.data());
       for (unsigned threads : {1u, 2u}) {
-        const KernelContext ctx{&kernels, threads == 2 ? &pool2 : nullptr};
-        const double t1 = time_gemv(ctx, w, 1, min_s), t8 = time_gemv(ctx, w, 8, min_s);
-        const double gbs = w.matrix_bytes / t1 / 1e9;
-        std::printf("  %s %-4s t%u: batch1 %8.3f ms %6.1f GB/s frac %.2f / %.2f | batch8 %8.3f ms, b8/b1 %.2fx\n", s.name,
-                    std::string(dtype_name(type)).c_str(), threads, t1 * 1e3, gbs, gbs / bw[threads].memcpy_gbs,
-                    gbs / bw[threads].read_gbs, t8 * 1e3, t8 / t1);
+        std::vector<std::vector<double>> t1(levels.size()), t8(levels.size()), ratio(levels.size());
+        for (int rep = 0; rep < repeat; ++rep) {
+          for (std::size_t l = 0; l < levels.size(); ++l) {
+            const KernelContext ctx{levels[l], threads == 2 ? &pool2 : nullptr};
+            t1[l].push_back(time_gemv(ctx, w, 1, min_s));
+            t8[l].push_back(time_gemv(ctx, w, 8, min_s));
+            ratio[l].push_back(t8[l].back() / t1[l].back());
+          }
+        }
+        for (std::size_t l = 0; l < levels.size(); ++l) {
+          const Spread a = spread(t1[l]), b = spread(t8[l]), r = spread(ratio[l]);
+          const double gbs = w.matrix_bytes / a.median / 1e9;
+          std::printf("  %s %-4s t%u %-11s: batch1 %7.3f ms [%.3f-%.3f] %5.1f GB/s frac %.2f / %.2f | batch8 %7.3f ms "
+                      "[%.3f-%.3f], b8/b1 %.2fx [%.2f-%.2f]\n",
+                      s.name, std::string(dtype_name(type)).c_str(), threads, simd_level_name(levels[l]->level),
+                      a.median * 1e3, a.low * 1e3, a.high * 1e3, gbs, gbs / bw[threads].memcpy_gbs, gbs / bw[threads].read_gbs,
+                      b.median * 1e3, b.low * 1e3, b.high * 1e3, r.median, r.low, r.high);
+        }
       }
     }
   }

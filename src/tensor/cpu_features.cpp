@@ -32,6 +32,7 @@ CpuFeatures detect() {
   f.avx512bw = zmm_saved && (ebx & bit_AVX512BW);
   f.avx512vl = zmm_saved && (ebx & bit_AVX512VL);
   f.avx512_vnni = zmm_saved && (ecx & bit_AVX512VNNI);
+  f.avx512_vbmi = zmm_saved && (ecx & bit_AVX512VBMI);
   __cpuid_count(7, 1, eax, ebx, ecx, edx);
   f.avx512_bf16 = zmm_saved && (eax & bit_AVX512BF16);
   return f;
@@ -49,6 +50,7 @@ const char* simd_level_name(SimdLevel level) {
     case SimdLevel::kScalar: return "scalar";
     case SimdLevel::kAvx2: return "avx2";
     case SimdLevel::kAvx512: return "avx512";
+    case SimdLevel::kAvx512Vnni: return "avx512_vnni";
   }
   return "unknown";
 }
@@ -59,11 +61,13 @@ bool cpu_supports(SimdLevel level) {
     case SimdLevel::kScalar: return true;
     case SimdLevel::kAvx2: return f.avx2 && f.fma && f.f16c;
     case SimdLevel::kAvx512: return f.avx512f && f.avx512bw && f.avx512vl && f.fma && f.f16c;
+    case SimdLevel::kAvx512Vnni: return cpu_supports(SimdLevel::kAvx512) && f.avx512_vnni && f.avx512_vbmi;
   }
   return false;
 }
 
 SimdLevel best_simd_level() {
+  if (cpu_supports(SimdLevel::kAvx512Vnni)) return SimdLevel::kAvx512Vnni;
   if (cpu_supports(SimdLevel::kAvx512)) return SimdLevel::kAvx512;
   if (cpu_supports(SimdLevel::kAvx2)) return SimdLevel::kAvx2;
   return SimdLevel::kScalar;

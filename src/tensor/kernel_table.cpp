@@ -5,6 +5,7 @@ namespace vidscope::tensor {
 namespace kernels_scalar { const KernelTable& table(); }
 namespace kernels_avx2 { const KernelTable& table(); }
 namespace kernels_avx512 { const KernelTable& table(); }
+namespace kernels_avx512_vnni { const KernelTable& table(); }
 
 const KernelTable* kernels_for(SimdLevel level) {
   // Never touch a level's table (its static initializer runs that level's code) unless the CPU
@@ -14,6 +15,7 @@ const KernelTable* kernels_for(SimdLevel level) {
     case SimdLevel::kScalar: return &kernels_scalar::table();
     case SimdLevel::kAvx2: return &kernels_avx2::table();
     case SimdLevel::kAvx512: return &kernels_avx512::table();
+    case SimdLevel::kAvx512Vnni: return &kernels_avx512_vnni::table();
   }
   return nullptr;
 }

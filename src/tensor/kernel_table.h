@@ -1,13 +1,14 @@
 #pragma once
-// The CPU kernels of one SIMD level, as a table of function pointers. Three tables exist: scalar
-// (the reference, plain C++), avx2 (AVX2+FMA+F16C) and avx512 (F/BW/VL). Each is the same generic
-// code (kernels_generic.inc) compiled with a different vector type, in its own translation unit
-// with its own target attributes, so the binary runs on any x86-64 and the choice is made once at
-// run time (kernels_for / best_kernels).
+// The CPU kernels of one SIMD level, as a table of function pointers. Four tables exist: scalar
+// (the reference, plain C++), avx2 (AVX2+FMA+F16C), avx512 (F/BW/VL) and avx512_vnni (the avx512
+// table plus int8 GEMV kernels). The first three are the same generic code (kernels_generic.inc)
+// compiled with a different vector type, each in its own translation unit with its own target
+// attributes, so the binary runs on any x86-64 and the choice is made once at run time
+// (kernels_for / best_kernels).
 //
 // These are the row-level building blocks; the drivers in matmul.h, ops.h and attention.h check
-// shapes, split work over threads and call them. All pointers are non-null in every table.
-// Activations are f32; weights (the W of matmul) may be any DType.
+// shapes, split work over threads and call them. All pointers are non-null in every table, except
+// the optional gemv_int8 entries. Activations are f32; weights (the W of matmul) may be any DType.
 #include <cstddef>
 #include <cstdint>
 
@@ -29,6 +30,9 @@ struct GemvArgs {
   std::int64_t y_stride = 0;        // floats between rows of y
   std::int64_t n_begin = 0;
   std::int64_t n_end = 0;
+  // gemv_int8 only: the rows of x rounded to int8 (activation_int8.h), activation_row_bytes(k) apart,
+  // 64-byte aligned; it reads these instead of x.
+  const std::uint8_t* xq = nullptr;
 };
 inline constexpr int kGemvMaxRows = 8;
 
@@ -48,6 +52,9 @@ struct KernelTable {
   int gemm_nr = 1;  // columns of W per packed panel
 
   void (*gemv[kDTypeCount])(const GemvArgs& args) = {};
+  // Optional (null where the level has none; only q8 and q4): the same product with x replaced by its
+  // int8 rounding args.xq, multiplied with integer dot products.
+  void (*gemv_int8[kDTypeCount])(const GemvArgs& args) = {};
   PackPanelFn pack_panel[kDTypeCount] = {};
   GemmTileFn gemm_tile = nullptr;
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "tensor/activation_int8.h"
+#include "tensor/tensor_buffer.h"
 #include "tensor/view_checks.h"
 
 namespace vidscope::tensor {
@@ -33,11 +35,29 @@ void check_matmul(const TensorView& x, const TensorView& w, const TensorView* bi
   }
 }
 
+// Scratch for the rounded activations of one call, on the calling thread; grows to the largest call
+// and is reused, so decode allocates nothing per step.
+struct ActivationScratch {
+  std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+  ~ActivationScratch() { free_aligned(data); }
+  std::uint8_t* reserve(std::size_t bytes) {
+    if (bytes > size) {
+      free_aligned(data);
+      data = nullptr;  // consistent if the allocation below throws
+      size = 0;
+      data = static_cast<std::uint8_t*>(allocate_aligned(bytes));
+      size = bytes;
+    }
+    return data;
+  }
+};
+
 void run_gemv(const KernelContext& ctx, const TensorView& x, const TensorView& w, const float* bias, const TensorView& y) {
   const std::int64_t n_total = w.rows();
   const std::int64_t target_tasks = static_cast<std::int64_t>(ctx.threads()) * kTasksPerThread;
   const std::int64_t chunk = std::max(kGemvColumnAlign, ceil_div(ceil_div(n_total, target_tasks), kGemvColumnAlign) * kGemvColumnAlign);
-  const auto gemv = ctx.kernels->gemv[static_cast<int>(w.dtype)];
+  auto gemv = ctx.kernels->gemv[static_cast<int>(w.dtype)];
   GemvArgs base;
   base.x = x.f32_row(0);
   base.x_stride = static_cast<std::int64_t>(x.row_stride / sizeof(float));
@@ -48,6 +68,23 @@ void run_gemv(const KernelContext& ctx, const TensorView& x, const TensorView& w
   base.bias = bias;
   base.y = y.f32_row(0);
   base.y_stride = static_cast<std::int64_t>(y.row_stride / sizeof(float));
+  if (!is_plain(w.dtype)) {
+    // Quantized weights: round x to int8 once (see matmul.h), then either multiply the codes in
+    // integers, or hand the values they stand for to the f32 kernel.
+    thread_local ActivationScratch codes, values;
+    const std::size_t row_bytes = activation_row_bytes(base.k);
+    std::uint8_t* xq = codes.reserve(row_bytes * static_cast<std::size_t>(base.rows));
+    quantize_activation_rows(base.x, base.x_stride, base.rows, base.k, w.dtype, xq);
+    if (const auto int8 = ctx.kernels->gemv_int8[static_cast<int>(w.dtype)]; int8 != nullptr) {
+      gemv = int8;
+      base.xq = xq;
+    } else {
+      auto* rounded = reinterpret_cast<float*>(values.reserve(static_cast<std::size_t>(base.rows * base.k) * sizeof(float)));
+      for (int m = 0; m < base.rows; ++m) dequantize_activation_row(xq + m * row_bytes, base.k, rounded + m * base.k);
+      base.x = rounded;
+      base.x_stride = base.k;
+    }
+  }
   ctx.parallel_for(static_cast<std::size_t>(ceil_div(n_total, chunk)), [&](std::size_t task) {
     GemvArgs args = base;
     args.n_begin = static_cast<std::int64_t>(task) * chunk;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "tensor/activation_int8.h"
 #include "tensor/matmul.h"
 #include "tensor/quantize.h"
 #include "test_support.h"
@@ -41,7 +42,20 @@ Weights make_weights(DType type, int n, int k, std::uint32_t seed, std::size_t e
 // f32 accumulation of K products: the rounding error behaves like a random walk of ~sqrt(K)
 // steps of 2^-24 relative to sum|x w|; for K <= 2048 that is <= 3e-6. 1e-5 * sum|x w| leaves 3x
 // margin (and holds for every summation order the kernels use), plus 1e-7 for outputs near 0.
+// The int8 kernels (avx512_vnni) sum exact integer block products, then K/32 f32 block terms: less
+// rounding, inside the same bound.
 constexpr double kMatmulRelTol = 1e-5;
+
+// The activations a matmul multiplies: x itself, or for q8/q4 weights on the GEMV path its int8
+// rounding (matmul.h), which every level uses.
+std::vector<float> effective_x(DType type, const std::vector<float>& x, int m, int k) {
+  if (is_plain(type) || m > kGemvMaxRows) return x;
+  std::vector<std::uint8_t> codes(activation_row_bytes(k) * m);
+  quantize_activation_rows(x.data(), k, m, k, type, codes.data());
+  std::vector<float> rounded(x.size());
+  for (int r = 0; r < m; ++r) dequantize_activation_row(codes.data() + r * activation_row_bytes(k), k, rounded.data() + r * k);
+  return rounded;
+}
 
 void run_case(SimdLevel level, unsigned threads, DType type, Shape s, bool with_bias, bool strided) {
   SCOPED_TRACE(std::string(simd_level_name(level)) + " " + std::string(dtype_name(type)) + " M=" + std::to_string(s.m) +
@@ -65,7 +79,7 @@ void run_case(SimdLevel level, unsigned threads, DType type, Shape s, bool with_
   for (int m = 0; m < s.m; ++m)
     for (int k = 0; k < s.k; ++k) dense_x[m * s.k + k] = x[m * (s.k + x_pad) + k];
   std::vector<double> ref, magnitude;
-  testing::reference_matmul(dense_x, w.values, with_bias ? bias.data() : nullptr, s.m, s.n, s.k, ref, magnitude);
+  testing::reference_matmul(effective_x(type, dense_x, s.m, s.k), w.values, with_bias ? bias.data() : nullptr, s.m, s.n, s.k, ref, magnitude);
   for (int m = 0; m < s.m; ++m) {
     for (int n = 0; n < s.n; ++n) {
       const double got = y[m * (s.n + y_pad) + n];
@@ -76,8 +90,9 @@ void run_case(SimdLevel level, unsigned threads, DType type, Shape s, bool with_
   }
 }
 
-// Odd sizes on purpose: K not a multiple of 16/32/64 (vector tails, padded q4 blocks), K above the
-// 256-wide GEMM panel, N odd (partial weight-row groups and partial panels), M on both paths.
+// Odd sizes on purpose: K not a multiple of 16/32/64/128 (vector tails, padded q4 blocks, a partial
+// int8 activation group), K above the 256-wide GEMM panel, N odd (partial weight-row groups and
+// partial panels), M on both paths.
 const Shape kShapes[] = {{1, 1, 1}, {1, 67, 33}, {3, 31, 17}, {8, 300, 45}, {37, 67, 71}, {37, 600, 33}, {9, 64, 130}};
 
 class MatmulTest : public ::testing::TestWithParam<SimdLevel> {};
@@ -91,8 +106,18 @@ TEST_P(MatmulTest, MatchesDoubleReferenceForEveryWeightType) {
   }
 }
 
+// The decode path for quantized weights at every batch size, K around the 32-value blocks and
+// 128-value activation groups (exact, one short, one over, several groups plus a tail).
+TEST_P(MatmulTest, QuantizedGemvAtEveryBatchSize) {
+  for (DType type : {DType::kQ8, DType::kQ4}) {
+    for (int m = 1; m <= kGemvMaxRows; ++m) {
+      for (int k : {32, 127, 128, 129, 161, 416, 1000}) run_case(GetParam(), 1, type, {m, k, 2 * m + 3}, m % 2 == 0, m % 3 == 0);
+    }
+  }
+}
+
 TEST_P(MatmulTest, ThreadsGiveTheSameAnswer) {
-  for (DType type : {DType::kBF16, DType::kQ4}) {
+  for (DType type : {DType::kBF16, DType::kQ8, DType::kQ4}) {
     run_case(GetParam(), 2, type, {1, 96, 333}, true, false);
     run_case(GetParam(), 3, type, {8, 200, 129}, false, true);
     run_case(GetParam(), 2, type, {50, 260, 300}, true, true);

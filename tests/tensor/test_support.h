@@ -21,7 +21,7 @@ inline std::vector<float> random_values(std::size_t n, std::uint32_t seed, float
 
 inline std::vector<SimdLevel> supported_levels() {
   std::vector<SimdLevel> levels;
-  for (SimdLevel l : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512})
+  for (SimdLevel l : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512, SimdLevel::kAvx512Vnni})
     if (cpu_supports(l)) levels.push_back(l);
   return levels;
 }
