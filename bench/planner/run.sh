@@ -65,14 +65,15 @@ r = json.load(open(sys.argv[1]))
 m = r["models"][0]
 seg = r["analyzers"].get("vlm_segments", {})
 n = max(1, len(seg.get("segments", [])))
-# Mapped weights (cpu-mmap) are page cache the kernel may drop: the plan does not count them, so the
-# comparable measurement there is anonymous memory; every other tier is compared on whole RSS.
+# Mapped weights (cpu-mmap) are page cache the kernel keeps or drops as RAM allows, so that tier is
+# compared on anonymous memory (the plan's peak minus the mapped working set it counts resident, against
+# anonymous RSS); every other tier on whole RSS. The report says which (models[].compared_by).
 if m["tier"] == "cpu-mmap":
-    measured = r["memory"]["peak_rss_anon_bytes"] - m["rss_anon_before_load_bytes"]
+    predicted, measured = m["predicted_anon_peak_bytes"], m["measured_anon_peak_bytes"]
 else:
-    measured = r["memory"]["peak_rss_bytes"] - m["rss_before_load_bytes"]
+    predicted, measured = m["predicted_peak_bytes"], m["measured_peak_bytes"]
 print(f'{sys.argv[2]:<8} {sys.argv[3]:<10} {m["tier"]:<10} {m["precision"]:<10} '
-      f'{m["predicted_peak_bytes"]/2**20:12.0f} {measured/2**20:12.0f} {measured/max(1,m["predicted_peak_bytes"]):10.2f} '
+      f'{predicted/2**20:12.0f} {measured/2**20:12.0f} {measured/max(1,predicted):10.2f} '
       f'{m["load_ms"]/1000:10.1f} {seg.get("generate_ms", 0)/1000/n:12.1f} {r["memory"]["peak_rss_bytes"]/2**20:10.0f}')
 PY
   else

@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "cli/command.h"
+#include "memory/heap_usage.h"
 
 namespace {
 
@@ -51,6 +52,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  vidscope::memory::return_freed_memory_promptly();
   try {
     return run(argc, argv);
   } catch (const vidscope::Error& e) {

@@ -29,4 +29,13 @@ Bytes heap_bytes_in_use() {
 #endif
 }
 
+void return_freed_memory_promptly() {
+#if defined(__GLIBC__) && !defined(VIDSCOPE_SANITIZER_ALLOCATOR)
+  constexpr int kMmapThreshold = 4 << 20;
+  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  // Setting the threshold fixes the trim threshold too (both stop adapting); keep the default 128 KiB.
+  mallopt(M_TRIM_THRESHOLD, 128 << 10);
+#endif
+}
+
 }  // namespace vidscope::memory

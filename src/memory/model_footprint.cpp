@@ -228,4 +228,9 @@ std::uint64_t parameter_count(const ModelFootprint& model) {
   return total;
 }
 
+Bytes host_tables_estimate(Bytes tokenizer_json_bytes) {
+  constexpr Bytes kEngineFixedBytes = 8 * kMiB;
+  return tokenizer_json_bytes / 4 * 9 + kEngineFixedBytes;
+}
+
 }  // namespace vidscope::memory

@@ -73,7 +73,16 @@ struct ModelFootprint {
   std::string name;
   ModelDims dims;
   std::vector<TensorSpec> tensors;
+  // RAM the model's runtime keeps beside its weights on every tier (the tokenizer's tables live on the
+  // host even when the weights are on a GPU): see host_tables_estimate().
+  Bytes host_tables_bytes = 0;
 };
+
+// The tokenizer's tables in RAM for a tokenizer.json of `tokenizer_json_bytes`: measured 2.06x the file
+// (a Qwen2 tokenizer.json of 10.9 MiB holds 22.4 MiB of heap once loaded, the parsed JSON freed and
+// trimmed), rounded up to 2.25x for tokenizers with longer merges, plus 8 MiB for the engine's own
+// fixed state (config, tensor index, rotary tables, thread pool).
+Bytes host_tables_estimate(Bytes tokenizer_json_bytes);
 
 // Published shapes (config.json of the Hub checkpoints; see docs/memory-model.md for the sources).
 ModelDims qwen2vl_2b_dims();

@@ -93,7 +93,7 @@ struct ModelRequest {
 // How the planner estimates working memory and how far it may shrink a workload.
 struct PlannerOptions {
   QuantPolicy quant;
-  Bytes kv_bytes_per_element = 2;  // bf16 KV cache
+  Bytes kv_bytes_per_element = 4;  // the engine keeps its KV cache in f32 (vlm/kv_cache.h)
   // Query rows whose attention scores are materialized at once (chunked attention); 0 = all rows
   // (the naive kernel). Applies to the LLM prefill and the vision tower alike.
   std::uint32_t attention_query_rows = 1024;

@@ -1,6 +1,7 @@
 #include "memory/planner_ladder.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include <fmt/format.h>
@@ -24,12 +25,35 @@ PlanTier cpu_tier(Precision p) {
 
 // What a device that runs some of the model does over one step. The device that runs lm_head also
 // holds the last-position logits during prefill and decode.
+enum class Staging {
+  kNone,       // nothing passes through this device's memory while loading
+  kRowBlocks,  // the CPU loader: row blocks converted from the mapping straight into the kept buffers
+  kTensor,     // a whole tensor staged in RAM on its way to a GPU
+};
+
 struct ComputeShare {
   bool vision = false;
   std::uint32_t layers = 0;
   bool lm_head = false;
-  bool load_staging = false;  // weights are read, converted and (maybe) uploaded through RAM
+  Staging load_staging = Staging::kNone;
 };
+
+// The CPU loader (vlm/vlm_weights.h) converts blocks of 64 rows on each of its threads and drops the
+// mapped source pages of each block once converted, so at most threads x 64 source rows are resident
+// at once beyond the kept weights. 16 threads bounds every machine the engine spreads a load over.
+constexpr Bytes kLoaderBlockRows = 64;
+constexpr Bytes kLoaderThreadsBound = 16;
+
+Bytes staging_bytes(const LadderInput& in, Staging staging) {
+  switch (staging) {
+    case Staging::kNone: return 0;
+    case Staging::kRowBlocks:
+      return std::min(in.weights->stored.largest_tensor,
+                      product_saturating({kLoaderThreadsBound, kLoaderBlockRows, in.weights->stored.largest_row}));
+    case Staging::kTensor: return in.weights->stored.largest_tensor;
+  }
+  return 0;
+}
 
 DeviceLoad make_load(const LadderInput& in, const VlmWorkingSet& ws, Bytes weights, const ComputeShare& share) {
   DeviceLoad load;
@@ -46,7 +70,9 @@ DeviceLoad make_load(const LadderInput& in, const VlmWorkingSet& ws, Bytes weigh
     load.phases.push_back({"prefill", prefill});
     load.phases.push_back({"decode", decode});
   }
-  if (share.load_staging) load.phases.push_back({"load", PhaseBytes{0, in.weights->stored.largest_tensor}});
+  if (const Bytes staging = staging_bytes(in, share.load_staging); staging > 0) {
+    load.phases.push_back({"load", PhaseBytes{0, staging}});
+  }
   return load;
 }
 
@@ -58,6 +84,7 @@ struct Evaluation {
 
 Evaluation evaluate(const LadderInput& in, LadderChoice choice, DeviceLoad cpu_load, const DeviceLoad* gpu_load) {
   cpu_load.persistent.frames = add_saturating(cpu_load.persistent.frames, in.workload.frame_buffer_bytes);
+  cpu_load.persistent.overhead = add_saturating(cpu_load.persistent.overhead, in.model->host_tables_bytes);
   Evaluation e;
   choice.cpu = resolve_device(*in.cpu, cpu_load);
   bool fits = outcome_fits(*in.cpu, choice.cpu);
@@ -81,8 +108,8 @@ Evaluation evaluate_gpu(const LadderInput& in, const VlmWorkingSet& ws, Precisio
   const std::uint32_t layers = in.model->dims.llm.layers;
   LadderChoice c{gpu_tier(p), p, false, layers, true};
   c.gpu_weights = w.total();
-  const DeviceLoad gpu = make_load(in, ws, c.gpu_weights, {true, layers, true, false});
-  return evaluate(in, c, make_load(in, ws, 0, {false, 0, false, true}), &gpu);
+  const DeviceLoad gpu = make_load(in, ws, c.gpu_weights, {true, layers, true, Staging::kNone});
+  return evaluate(in, c, make_load(in, ws, 0, {false, 0, false, Staging::kTensor}), &gpu);
 }
 
 Evaluation evaluate_split(const LadderInput& in, const VlmWorkingSet& ws, Precision p, bool vision_on_gpu,
@@ -92,15 +119,16 @@ Evaluation evaluate_split(const LadderInput& in, const VlmWorkingSet& ws, Precis
   LadderChoice c{PlanTier::kSplit, p, false, layers_on_gpu, vision_on_gpu};
   c.gpu_weights = (vision_on_gpu ? w.vision_tower : 0) + w.llm_layers_first(layers_on_gpu);
   c.cpu_weights = w.total() - c.gpu_weights;
-  const DeviceLoad gpu = make_load(in, ws, c.gpu_weights, {vision_on_gpu, layers_on_gpu, false, false});
-  const DeviceLoad cpu = make_load(in, ws, c.cpu_weights, {!vision_on_gpu, layers - layers_on_gpu, true, true});
+  const DeviceLoad gpu = make_load(in, ws, c.gpu_weights, {vision_on_gpu, layers_on_gpu, false, Staging::kNone});
+  const DeviceLoad cpu = make_load(in, ws, c.cpu_weights, {!vision_on_gpu, layers - layers_on_gpu, true, Staging::kTensor});
   return evaluate(in, c, cpu, &gpu);
 }
 
 Evaluation evaluate_cpu(const LadderInput& in, const VlmWorkingSet& ws, Precision p) {
   LadderChoice c{cpu_tier(p), p, false, 0, false};
   c.cpu_weights = (*in.weights)[p].total();
-  return evaluate(in, c, make_load(in, ws, c.cpu_weights, {true, in.model->dims.llm.layers, true, true}), nullptr);
+  return evaluate(in, c, make_load(in, ws, c.cpu_weights, {true, in.model->dims.llm.layers, true, Staging::kRowBlocks}),
+                  nullptr);
 }
 
 // Mapped weights are page cache: only the unit being computed must stay resident. The biggest unit is
@@ -116,7 +144,7 @@ Bytes mapped_working_set(const LadderInput& in) {
 Evaluation evaluate_mapped(const LadderInput& in, const VlmWorkingSet& ws) {
   LadderChoice c{PlanTier::kCpuMapped, Precision::kBf16, true, 0, false};
   c.cpu_weights = mapped_working_set(in);
-  DeviceLoad cpu = make_load(in, ws, c.cpu_weights, {true, in.model->dims.llm.layers, true, false});
+  DeviceLoad cpu = make_load(in, ws, c.cpu_weights, {true, in.model->dims.llm.layers, true, Staging::kNone});
   cpu.mapped_weights = in.weights->stored.total();
   return evaluate(in, c, cpu, nullptr);
 }

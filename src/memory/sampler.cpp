@@ -84,6 +84,8 @@ void MemorySampler::record_peaks_locked(Bytes rss, Bytes rss_anon, const std::op
   for (const auto& owner : active_) {
     Bytes& peak = peak_while_[owner];
     peak = std::max(peak, rss);
+    Bytes& anon = peak_anon_while_[owner];
+    anon = std::max(anon, rss_anon);
   }
 }
 
@@ -149,6 +151,12 @@ Bytes MemorySampler::peak_rss_while(const std::string& owner) const {
   std::lock_guard lock(mutex_);
   const auto it = peak_while_.find(owner);
   return it == peak_while_.end() ? 0 : it->second;
+}
+
+Bytes MemorySampler::peak_rss_anon_while(const std::string& owner) const {
+  std::lock_guard lock(mutex_);
+  const auto it = peak_anon_while_.find(owner);
+  return it == peak_anon_while_.end() ? 0 : it->second;
 }
 
 void to_json(nlohmann::json& out, const MemorySample& sample) {

@@ -58,8 +58,9 @@ class MemorySampler {
   Bytes peak_rss() const;
   Bytes peak_rss_anon() const;
   std::optional<Bytes> peak_pss() const;  // absent when PSS could never be read
-  // Peak RSS seen while `owner` was active (0 when never sampled while active).
+  // Peak RSS (all, and anonymous only) seen while `owner` was active (0 when never sampled while active).
   Bytes peak_rss_while(const std::string& owner) const;
+  Bytes peak_rss_anon_while(const std::string& owner) const;
 
  private:
   void take_sample();
@@ -84,6 +85,7 @@ class MemorySampler {
   Bytes peak_rss_anon_ = 0;
   std::optional<Bytes> peak_pss_;
   std::map<std::string, Bytes> peak_while_;
+  std::map<std::string, Bytes> peak_anon_while_;
   struct StepHeap {
     Bytes at_enter = 0;
     Bytes highest = 0;

@@ -63,6 +63,15 @@ Bytes tensor_bytes(const TensorSpec& tensor, Precision precision, const QuantPol
   return rows * ceil_div(inputs, 2) + rows * ceil_div(inputs, kInt4BlockInputs) * kInt4ScaleBytes;
 }
 
+namespace {
+
+void note_largest(WeightBreakdown& w, const TensorSpec& t) {
+  w.largest_tensor = std::max(w.largest_tensor, t.stored_bytes());
+  if (!t.shape.empty() && t.shape[0] > 0) w.largest_row = std::max(w.largest_row, t.stored_bytes() / t.shape[0]);
+}
+
+}  // namespace
+
 Bytes WeightBreakdown::llm_layers_total() const { return llm_layers_first(static_cast<std::uint32_t>(llm_layers.size())); }
 
 Bytes WeightBreakdown::llm_layers_first(std::uint32_t count) const {
@@ -77,7 +86,7 @@ WeightBreakdown weight_breakdown(const ModelFootprint& model, Precision precisio
   w.llm_layers.assign(model.dims.llm.layers, 0);
   for (const TensorSpec& t : model.tensors) {
     add_to_group(w, t, tensor_bytes(t, precision, policy));
-    w.largest_tensor = std::max(w.largest_tensor, t.stored_bytes());
+    note_largest(w, t);
   }
   return w;
 }
@@ -87,7 +96,7 @@ WeightBreakdown stored_weight_breakdown(const ModelFootprint& model) {
   w.llm_layers.assign(model.dims.llm.layers, 0);
   for (const TensorSpec& t : model.tensors) {
     add_to_group(w, t, t.stored_bytes());
-    w.largest_tensor = std::max(w.largest_tensor, t.stored_bytes());
+    note_largest(w, t);
   }
   return w;
 }

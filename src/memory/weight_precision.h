@@ -55,6 +55,7 @@ struct WeightBreakdown {
   Bytes lm_head = 0;              // 0 when tied (the embedding serves as lm_head)
   Bytes final_norm = 0;
   Bytes largest_tensor = 0;       // at the stored size: the staging buffer of a streaming load
+  Bytes largest_row = 0;          // at the stored size: one output row of the widest Linear weight
 
   Bytes llm_layers_total() const;
   Bytes llm_layers_first(std::uint32_t count) const;  // layers [0, count)

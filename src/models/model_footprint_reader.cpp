@@ -78,7 +78,12 @@ memory::ModelFootprint read_model_footprint(const std::filesystem::path& model_d
     }
     tensors.push_back(std::move(spec));
   }
-  return memory::make_footprint(model_dir.filename().string(), planner_dims(config), std::move(tensors));
+  memory::ModelFootprint footprint =
+      memory::make_footprint(model_dir.filename().string(), planner_dims(config), std::move(tensors));
+  std::error_code ec;
+  const auto tokenizer_bytes = std::filesystem::file_size(model_dir / "tokenizer.json", ec);
+  footprint.host_tables_bytes = memory::host_tables_estimate(ec ? 0 : static_cast<Bytes>(tokenizer_bytes));
+  return footprint;
 }
 
 memory::ModelFootprint read_model_footprint(const std::filesystem::path& model_dir) {

@@ -74,7 +74,11 @@ VlmHost::VlmHost(VlmHostOptions options, memory::LoadPlan plan) : options_(std::
   const vlm::WeightPrecision precision = engine_precision(record_.plan);
   record_.precision = precision == vlm::WeightPrecision::kAsStored ? "as-stored"
                                                                       : std::string(vlm::weight_precision_name(precision));
-  if (const auto* cpu = cpu_device(record_.plan)) record_.predicted_peak_bytes = cpu->peak;
+  if (const auto* cpu = cpu_device(record_.plan)) {
+    record_.predicted_peak_bytes = cpu->peak;
+    record_.predicted_anon_peak_bytes =
+        record_.plan.tier == memory::PlanTier::kCpuMapped ? minus(cpu->peak, cpu->bytes.weights) : cpu->peak;
+  }
 
   const memory::ProcessMemory before_load = memory::read_process_memory_without_pss();
   record_.rss_before_load = before_load.rss;
@@ -138,6 +142,8 @@ void VlmHost::unload() {
   const memory::MemorySnapshot after = memory::take_snapshot(options_.ledger, kLedgerOwner);
   if (options_.sampler != nullptr) {
     record_.measured_peak_bytes = minus(options_.sampler->peak_rss_while(kSamplerOwner), record_.rss_before_load);
+    record_.measured_anon_peak_bytes =
+        minus(options_.sampler->peak_rss_anon_while(kSamplerOwner), record_.rss_anon_before_load);
     options_.sampler->leave(kSamplerOwner);
   }
   record_.release = memory::compare_release(kLedgerOwner, before, after, trimmed);
@@ -158,9 +164,14 @@ void to_json(nlohmann::json& out, const ModelRecord& r) {
          {"measured_peak_bytes", r.measured_peak_bytes},
          {"measured_load_peak_bytes", r.measured_load_peak_bytes},
          {"after_load", r.after_load}};
-  if (r.predicted_peak_bytes > 0 && r.measured_peak_bytes > 0) {
-    out["measured_over_predicted"] =
-        static_cast<double>(r.measured_peak_bytes) / static_cast<double>(r.predicted_peak_bytes);
+  out["predicted_anon_peak_bytes"] = r.predicted_anon_peak_bytes;
+  out["measured_anon_peak_bytes"] = r.measured_anon_peak_bytes;
+  const bool mapped = r.plan.tier == memory::PlanTier::kCpuMapped;
+  const Bytes predicted = mapped ? r.predicted_anon_peak_bytes : r.predicted_peak_bytes;
+  const Bytes measured = mapped ? r.measured_anon_peak_bytes : r.measured_peak_bytes;
+  out["compared_by"] = mapped ? "anonymous RSS" : "RSS";
+  if (predicted > 0 && measured > 0) {
+    out["measured_over_predicted"] = static_cast<double>(measured) / static_cast<double>(predicted);
   }
   if (r.release) out["release"] = *r.release;
 }

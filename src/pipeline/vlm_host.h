@@ -42,6 +42,11 @@ struct ModelRecord {
   Bytes predicted_peak_bytes = 0;        // the plan's RAM peak (weights resident + working set)
   Bytes measured_peak_bytes = 0;         // peak RSS while loaded, minus RSS before loading
   Bytes measured_load_peak_bytes = 0;    // the same during loading only
+  // The same without file-backed pages: what the cpu-mmap tier is compared by, since its mapped weights
+  // are page cache the kernel keeps or drops as RAM allows (the plan's peak for that tier counts the hot
+  // mapped working set on top of the anonymous part).
+  Bytes predicted_anon_peak_bytes = 0;   // the plan's peak minus the mapped weights it counts resident
+  Bytes measured_anon_peak_bytes = 0;    // peak anonymous RSS while loaded, minus it before loading
   memory::ProcessMemory after_load;
   std::optional<memory::ReleaseCheck> release;
 };

@@ -6,6 +6,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "base/error.h"
+#include "memory/release_check.h"
 #include "models/checkpoint_tensors.h"
 #include "models/tokenizer.h"
 #include "models/weight_set.h"
@@ -101,7 +102,13 @@ std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_di
   const auto gen_path = model_dir / "generation_config.json";
   if (std::filesystem::is_regular_file(gen_path)) s->generation = models::load_generation_config(gen_path);
   const auto tok_path = model_dir / "tokenizer.json";
-  if (std::filesystem::is_regular_file(tok_path)) s->tokenizer = models::Tokenizer::load(tok_path);
+  if (std::filesystem::is_regular_file(tok_path)) {
+    s->tokenizer = models::Tokenizer::load(tok_path);
+    // Parsing tokenizer.json builds a JSON tree several times the size of the tables kept (a 10.9 MiB
+    // Qwen2 file: 74 MiB of heap at the peak, 22 MiB kept); glibc keeps those freed pages otherwise, and
+    // they would stay in RSS for the model's whole life.
+    memory::trim_allocator_caches();
+  }
 
   const auto& t = s->config.tokens;
   s->special.vision_start = static_cast<std::int32_t>(t.vision_start_token_id);

@@ -271,6 +271,35 @@ TEST(Planner, AlsoKeepsWithinABudgetLargerThanTheFreeMemory) {
 }
 
 
+// CPU tiers stage row blocks, not whole tensors (the loader converts 64 rows at a time straight into the
+// kept buffers); a GPU tier still stages a whole tensor in RAM. The host tables are in the CPU's overhead
+// on every tier.
+TEST(Planner, CpuLoadStagingIsRowBlocksAndHostTablesAreCountedEverywhere) {
+  ModelFootprint m = model_2b();
+  m.host_tables_bytes = host_tables_estimate(11 * kMiB);
+  EXPECT_EQ(m.host_tables_bytes, 11 * kMiB / 4 * 9 + 8 * kMiB);
+  const WeightBreakdown stored = stored_weight_breakdown(m);
+  // The widest row is the MLP down projection's: intermediate inputs, bf16.
+  EXPECT_EQ(stored.largest_row, Bytes{qwen2vl_2b_dims().llm.intermediate} * 2);
+
+  const LoadPlan cpu_plan = plan_load(request_for(m, std::nullopt, 16 * kGiB));
+  ASSERT_TRUE(cpu_plan.feasible);
+  EXPECT_EQ(cpu_plan.tier, PlanTier::kCpuBf16);
+  const DevicePlan* cpu = device(cpu_plan, "cpu");
+  ASSERT_NE(cpu, nullptr);
+  EXPECT_NE(cpu->peak_phase, "load") << to_table(cpu_plan);
+  EXPECT_GE(cpu->bytes.overhead, m.host_tables_bytes);
+
+  const LoadPlan gpu_plan = plan_load(request_for(m, 80 * kGiB, 16 * kGiB));
+  ASSERT_TRUE(gpu_plan.feasible);
+  EXPECT_EQ(gpu_plan.tier, PlanTier::kGpuBf16);
+  const DevicePlan* host = device(gpu_plan, "cpu");
+  ASSERT_NE(host, nullptr);
+  EXPECT_EQ(host->peak_phase, "load");
+  EXPECT_EQ(host->bytes.scratch, stored.largest_tensor);
+  EXPECT_GE(host->bytes.overhead, m.host_tables_bytes);
+}
+
 // The working-set formulas of docs/memory-model.md §3, written out again from the dims.
 TEST(PlannerWorkingSet, FollowsTheDocumentedFormulas) {
   const ModelDims d = qwen2vl_7b_dims();
@@ -280,7 +309,7 @@ TEST(PlannerWorkingSet, FollowsTheDocumentedFormulas) {
   const std::uint64_t s = visual + w.prompt_text_tokens;
   const std::uint64_t c = s + w.max_new_tokens;
   const VlmWorkingSet ws = estimate_working_set(d, w, options);
-  EXPECT_EQ(ws.kv_cache_per_layer, 2ull * d.llm.kv_heads * d.llm.head_dim * c * 2);
+  EXPECT_EQ(ws.kv_cache_per_layer, 2ull * d.llm.kv_heads * d.llm.head_dim * c * 4);  // f32, as the engine keeps it
   const std::uint64_t per_token =
       std::max<std::uint64_t>(2ull * d.llm.hidden + (2ull * d.llm.heads + 2ull * d.llm.kv_heads) * d.llm.head_dim,
                               2ull * d.llm.hidden + 2ull * d.llm.intermediate);
