@@ -7,8 +7,6 @@
 //   (c) GEMM M=512 K=1536 N=1536: GFLOP/s vs the f32-weight GEMM of the same kernels.
 // Weight sets rotate over >= 1 GiB so every GEMV reads DRAM, not a warm last-level cache.
 // Usage: kernel_bench [--quick] [--repeat N]   (--quick: fewer shapes, shorter timing; N: default 3)
-#include <immintrin.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "base/units.h"
+#include "common/stream_read.h"
 #include "tensor/cpu_features.h"
 #include "tensor/kernel_table.h"
 #include "tensor/matmul.h"
@@ -56,17 +55,6 @@ struct AlignedBytes {
   std::uint8_t* data;
 };
 
-__attribute__((target("avx2"))) std::uint64_t read_all(const std::uint8_t* p, std::size_t n) {
-  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-  for (std::size_t i = 0; i + 128 <= n; i += 128) {
-    a0 = _mm256_xor_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
-    a1 = _mm256_xor_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
-    a2 = _mm256_xor_si256(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
-    a3 = _mm256_xor_si256(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
-  }
-  const __m256i a = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
-  return static_cast<std::uint64_t>(_mm256_extract_epi64(a, 0) ^ _mm256_extract_epi64(a, 3));
-}
 
 struct Bandwidth {
   double memcpy_gbs;  // bytes copied per second
@@ -84,7 +72,7 @@ Bandwidth measure_bandwidth(WorkerPool* pool, double min_s) {
   };
   const double copy_s = time_per_call([&] { run([&](std::size_t i) { std::memcpy(dst.data + i * part, src.data + i * part, part); }); }, min_s);
   volatile std::uint64_t sink = 0;
-  const double read_s = time_per_call([&] { run([&](std::size_t i) { sink = sink + read_all(src.data + i * part, part); }); }, min_s);
+  const double read_s = time_per_call([&] { run([&](std::size_t i) { sink = sink + bench::stream_read(src.data + i * part, part); }); }, min_s);
   return {n / copy_s / 1e9, n / read_s / 1e9};
 }
 

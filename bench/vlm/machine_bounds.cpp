@@ -1,12 +1,11 @@
 #include "machine_bounds.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 
 #include "base/units.h"
+#include "common/stream_read.h"
 #include "tensor/tensor_buffer.h"
 #include "tensor/worker_pool.h"
 
@@ -16,18 +15,6 @@ namespace {
 
 double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-// Four independent accumulators keep enough loads in flight to saturate the memory system.
-__attribute__((target("avx2"))) std::uint64_t xor_all(const std::uint8_t* p, std::size_t n) {
-  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-  for (std::size_t i = 0; i + 128 <= n; i += 128) {
-    a0 = _mm256_xor_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
-    a1 = _mm256_xor_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
-    a2 = _mm256_xor_si256(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
-    a3 = _mm256_xor_si256(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
-  }
-  const __m256i a = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
-  return static_cast<std::uint64_t>(_mm256_extract_epi64(a, 0) ^ _mm256_extract_epi64(a, 3));
-}
 
 constexpr int kPasses = 8;
 
@@ -43,7 +30,7 @@ double measure_read_bandwidth(unsigned threads) {
   double best = 1e30;
   for (int pass = 0; pass < kPasses; ++pass) {
     const double start = now_s();
-    pool.run(pool.size(), [&](std::size_t i) { sink = sink + xor_all(buffer + i * part, part); });
+    pool.run(pool.size(), [&](std::size_t i) { sink = sink + stream_read(buffer + i * part, part); });
     best = std::min(best, now_s() - start);
   }
   tensor::free_aligned(buffer);

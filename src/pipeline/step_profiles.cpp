@@ -1,27 +1,14 @@
 #include "pipeline/step_profiles.h"
 
-#include <cmath>
-#include <cstdint>
+#include <algorithm>
+#include <span>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "analyzers/content_hash.h"
+
 namespace vidscope::pipeline {
-
-namespace {
-
-// FNV-1a over the text: a stable fingerprint, not a security hash (a collision only means a profile
-// from another configuration is used, which the margin and the next run's measurement correct).
-std::uint64_t fnv1a(const std::string& text) {
-  std::uint64_t hash = 14695981039346656037ull;
-  for (const unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
-}  // namespace
 
 std::string step_profile_key(const std::string& analyzer, const analyzers::AnalyzerNeeds& needs,
                              const analyzers::AnalyzerContext& context) {
@@ -41,7 +28,9 @@ std::string step_profile_key(const std::string& analyzer, const analyzers::Analy
                                w.batch_segments, w.prompt_text_tokens, w.max_new_tokens, w.context_tokens,
                                context.models->vlm_step_bytes);
   }
-  key += fmt::format("|settings={:016x}", fnv1a(fingerprint));
+  // A collision only means a profile from another configuration is used, which the margin and the next
+  // run's measurement correct.
+  key += fmt::format("|settings={:016x}", analyzers::content_hash(std::as_bytes(std::span(fingerprint))));
   return key;
 }
 

@@ -12,41 +12,11 @@ namespace {
 
 constexpr std::int64_t kQueriesPerTask = 16;
 
-void check_attention(const TensorView& q, const TensorView& k, const TensorView& v, const AttentionParams& p,
-                     const TensorView& out) {
-  constexpr std::string_view op = "attention";
-  require_f32_rows(op, "q", q);
-  require_f32_rows(op, "k", k);
-  require_f32_rows(op, "v", v);
-  require_f32_rows(op, "out", out);
-  if (p.head_dim <= 0 || p.q_heads <= 0 || p.kv_heads <= 0 || p.q_heads % p.kv_heads != 0) {
-    fail_view_check(op, "bad heads: q_heads " + std::to_string(p.q_heads) + ", kv_heads " + std::to_string(p.kv_heads) +
-                            ", head_dim " + std::to_string(p.head_dim));
-  }
-  if (q.cols() < p.q_heads * p.head_dim || out.cols() < p.q_heads * p.head_dim || out.rows() != q.rows()) {
-    fail_view_check(op, "q " + q.describe() + " / out " + out.describe() + " do not hold the query heads");
-  }
-  if (k.cols() < p.kv_heads * p.head_dim || v.cols() < p.kv_heads * p.head_dim || v.rows() != k.rows()) {
-    fail_view_check(op, "k " + k.describe() + " / v " + v.describe() + " do not hold the kv heads");
-  }
-  if (p.query_position < 0 || (p.causal && p.query_position + q.rows() > k.rows())) {
-    fail_view_check(op, "query_position " + std::to_string(p.query_position) + " + " + std::to_string(q.rows()) +
-                            " queries exceeds " + std::to_string(k.rows()) + " keys");
-  }
-  if (!p.segment_bounds.empty()) {
-    const auto& b = p.segment_bounds;
-    if (q.rows() != k.rows() || p.query_position != 0 || b.front() != 0 || b.back() != k.rows() ||
-        !std::is_sorted(b.begin(), b.end())) {
-      fail_view_check(op, "segment_bounds must rise from 0 to the token count, with Tq == Tk");
-    }
-  }
-}
-
 }  // namespace
 
 void attention(const KernelContext& ctx, const TensorView& q, const TensorView& k, const TensorView& v,
                const AttentionParams& p, const TensorView& out) {
-  check_attention(q, k, v, p, out);
+  check_attention_views(q, k, v, p, out);
   const std::int64_t tq = q.rows();
   if (tq == 0) return;
   const std::int64_t group = p.q_heads / p.kv_heads;

@@ -19,21 +19,6 @@ constexpr std::int64_t kTasksPerThread = 4;  // spare tasks absorb a core that i
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-void check_matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& y) {
-  constexpr std::string_view op = "matmul";
-  require_f32_rows(op, "x", x);
-  require_f32_rows(op, "y", y);
-  if (w.rank < 1 || (w.elements() > 0 && w.data == nullptr)) fail_view_check(op, "W is empty: " + w.describe());
-  if (w.cols() != x.cols()) fail_view_check(op, "W " + w.describe() + " does not match x " + x.describe());
-  if (w.rows() > 1 && w.row_stride < w.dense_row_bytes()) fail_view_check(op, "W row stride too small: " + w.describe());
-  if (y.rows() != x.rows() || y.cols() != w.rows()) {
-    fail_view_check(op, "y " + y.describe() + " is not [" + std::to_string(x.rows()) + ", " + std::to_string(w.rows()) + "]");
-  }
-  if (bias != nullptr) {
-    require_f32_rows(op, "bias", *bias);
-    if (bias->elements() != w.rows()) fail_view_check(op, "bias " + bias->describe() + " does not have N elements");
-  }
-}
 
 // Scratch for the rounded activations of one call, on the calling thread; grows to the largest call
 // and is reused, so decode allocates nothing per step.
@@ -143,7 +128,7 @@ void run_gemm(const KernelContext& ctx, const TensorView& x, const TensorView& w
 
 void matmul(const KernelContext& ctx, const TensorView& x, const TensorView& w, const TensorView* bias,
             const TensorView& y) {
-  check_matmul(x, w, bias, y);
+  check_matmul_views(x, w, bias, y);
   if (x.rows() == 0 || w.rows() == 0) return;
   const float* bias_data = bias != nullptr ? static_cast<const float*>(bias->data) : nullptr;
   if (x.cols() == 0) {  // empty sum: y = bias (or 0)

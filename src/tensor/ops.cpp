@@ -23,17 +23,6 @@ void for_each_row(const KernelContext& ctx, std::int64_t rows, std::int64_t cols
   });
 }
 
-void check_unary(std::string_view op, const TensorView& x, const TensorView& y) {
-  require_f32_rows(op, "x", x);
-  require_f32_rows(op, "y", y);
-  require_same_shape(op, x, y);
-}
-
-void check_vector(std::string_view op, std::string_view name, const TensorView& v, std::int64_t n) {
-  require_f32_rows(op, name, v);
-  if (v.elements() != n) fail_view_check(op, std::string(name) + " " + v.describe() + " needs " + std::to_string(n) + " elements");
-}
-
 }  // namespace
 
 const char* unary_op_name(UnaryOp op) {
@@ -48,8 +37,8 @@ const char* unary_op_name(UnaryOp op) {
 const char* binary_op_name(BinaryOp op) { return op == BinaryOp::kAdd ? "add" : "mul"; }
 
 void rms_norm(const KernelContext& ctx, const TensorView& x, const TensorView& weight, float eps, const TensorView& y) {
-  check_unary("rms_norm", x, y);
-  check_vector("rms_norm", "weight", weight, x.cols());
+  check_unary_views("rms_norm", x, y);
+  check_vector_view("rms_norm", "weight", weight, x.cols());
   const auto* w = static_cast<const float*>(weight.data);
   const auto kernel = ctx.kernels->rms_norm;
   if (x.cols() == 0) return;
@@ -58,9 +47,9 @@ void rms_norm(const KernelContext& ctx, const TensorView& x, const TensorView& w
 
 void layer_norm(const KernelContext& ctx, const TensorView& x, const TensorView& weight, const TensorView& bias,
                 float eps, const TensorView& y) {
-  check_unary("layer_norm", x, y);
-  check_vector("layer_norm", "weight", weight, x.cols());
-  check_vector("layer_norm", "bias", bias, x.cols());
+  check_unary_views("layer_norm", x, y);
+  check_vector_view("layer_norm", "weight", weight, x.cols());
+  check_vector_view("layer_norm", "bias", bias, x.cols());
   const auto* w = static_cast<const float*>(weight.data);
   const auto* b = static_cast<const float*>(bias.data);
   const auto kernel = ctx.kernels->layer_norm;
@@ -69,22 +58,22 @@ void layer_norm(const KernelContext& ctx, const TensorView& x, const TensorView&
 }
 
 void softmax(const KernelContext& ctx, const TensorView& x, const TensorView& y) {
-  check_unary("softmax", x, y);
+  check_unary_views("softmax", x, y);
   const auto kernel = ctx.kernels->softmax;
   if (x.cols() == 0) return;
   for_each_row(ctx, x.rows(), x.cols(), [&](std::int64_t r) { kernel(x.f32_row(r), y.f32_row(r), x.cols()); });
 }
 
 void unary(const KernelContext& ctx, UnaryOp op, const TensorView& x, const TensorView& y) {
-  check_unary(unary_op_name(op), x, y);
+  check_unary_views(unary_op_name(op), x, y);
   const KernelTable& t = *ctx.kernels;
   const auto kernel = op == UnaryOp::kSilu ? t.silu : (op == UnaryOp::kGelu ? t.gelu : t.quick_gelu);
   for_each_row(ctx, x.rows(), x.cols(), [&](std::int64_t r) { kernel(x.f32_row(r), y.f32_row(r), x.cols()); });
 }
 
 void swiglu(const KernelContext& ctx, const TensorView& gate, const TensorView& up, const TensorView& y) {
-  check_unary("swiglu", gate, y);
-  check_unary("swiglu", up, y);
+  check_unary_views("swiglu", gate, y);
+  check_unary_views("swiglu", up, y);
   const auto kernel = ctx.kernels->swiglu;
   for_each_row(ctx, y.rows(), y.cols(),
                [&](std::int64_t r) { kernel(gate.f32_row(r), up.f32_row(r), y.f32_row(r), y.cols()); });
@@ -92,7 +81,7 @@ void swiglu(const KernelContext& ctx, const TensorView& gate, const TensorView& 
 
 void binary(const KernelContext& ctx, BinaryOp op, const TensorView& a, const TensorView& b, const TensorView& y) {
   const char* name = binary_op_name(op);
-  check_unary(name, a, y);
+  check_unary_views(name, a, y);
   require_f32_rows(name, "b", b);
   const bool broadcast = b.rows() == 1 && a.rows() != 1;
   if (b.cols() != a.cols() || (!broadcast && b.rows() != a.rows())) {
@@ -107,7 +96,7 @@ void binary(const KernelContext& ctx, BinaryOp op, const TensorView& a, const Te
 void rope(const KernelContext& ctx, const TensorView& x, const TensorView& cos, const TensorView& sin,
           std::int64_t heads, std::int64_t head_dim, const TensorView& y) {
   constexpr std::string_view op = "rope";
-  check_unary(op, x, y);
+  check_unary_views(op, x, y);
   require_f32_rows(op, "cos", cos);
   require_f32_rows(op, "sin", sin);
   if (head_dim <= 0 || head_dim % 2 != 0 || heads <= 0 || heads * head_dim > x.cols()) {

@@ -14,4 +14,15 @@ void require_same_shape(std::string_view op, const TensorView& a, const TensorVi
 // Throws with "<op>: <message>" and the views described.
 [[noreturn]] void fail_view_check(std::string_view op, std::string_view message);
 
+// The shape contracts of the ops (tensor/ops.h, matmul.h, attention.h), checked the same way by every
+// backend before it runs an op; a backend adds only the limits of its own kernels.
+// x and y are f32 rows of one shape.
+void check_unary_views(std::string_view op, const TensorView& x, const TensorView& y);
+// v is f32 with exactly n elements.
+void check_vector_view(std::string_view op, std::string_view name, const TensorView& v, std::int64_t n);
+void check_matmul_views(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& y);
+struct AttentionParams;
+void check_attention_views(const TensorView& q, const TensorView& k, const TensorView& v, const AttentionParams& p,
+                           const TensorView& out);
+
 }  // namespace vidscope::tensor

@@ -28,23 +28,10 @@ bool aligned(const void* p, std::size_t stride, std::size_t alignment) {
   return address_alignment(p) >= alignment && stride % alignment == 0;
 }
 
+// The op's contract (tensor/view_checks.h) plus the alignment the device reads need.
 void check_matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& y) {
   constexpr std::string_view op = "matmul";
-  tensor::require_f32_rows(op, "x", x);
-  tensor::require_f32_rows(op, "y", y);
-  if (w.rank < 1 || (w.elements() > 0 && w.data == nullptr)) tensor::fail_view_check(op, "W is empty: " + w.describe());
-  if (w.cols() != x.cols()) tensor::fail_view_check(op, "W " + w.describe() + " does not match x " + x.describe());
-  if (w.rows() > 1 && w.row_stride < w.dense_row_bytes()) {
-    tensor::fail_view_check(op, "W row stride too small: " + w.describe());
-  }
-  if (y.rows() != x.rows() || y.cols() != w.rows()) {
-    tensor::fail_view_check(op, "y " + y.describe() + " is not [" + std::to_string(x.rows()) + ", " +
-                                    std::to_string(w.rows()) + "]");
-  }
-  if (bias != nullptr) {
-    tensor::require_f32_rows(op, "bias", *bias);
-    if (bias->elements() != w.rows()) tensor::fail_view_check(op, "bias " + bias->describe() + " does not have N elements");
-  }
+  tensor::check_matmul_views(x, w, bias, y);
   // f32/f16/bf16 elements are read in place: they must sit at their natural alignment.
   const std::size_t element = tensor::element_bytes(w.dtype);
   if (element != 0 && !aligned(w.data, w.rows() > 1 ? w.row_stride : element, element)) {

@@ -11,19 +11,6 @@ namespace vidscope::backend::cuda {
 
 namespace {
 
-void check_unary(std::string_view op, const TensorView& x, const TensorView& y) {
-  tensor::require_f32_rows(op, "x", x);
-  tensor::require_f32_rows(op, "y", y);
-  tensor::require_same_shape(op, x, y);
-}
-
-void check_vector(std::string_view op, std::string_view name, const TensorView& v, std::int64_t n) {
-  tensor::require_f32_rows(op, name, v);
-  if (v.elements() != n) {
-    tensor::fail_view_check(op, std::string(name) + " " + v.describe() + " needs " + std::to_string(n) + " elements");
-  }
-}
-
 RowsLaunch rows_of(std::string_view op, const TensorView& x, const TensorView& y) {
   RowsLaunch a;
   a.x = static_cast<const float*>(x.data);
@@ -37,77 +24,53 @@ RowsLaunch rows_of(std::string_view op, const TensorView& x, const TensorView& y
 
 const float* floats(const TensorView& v) { return static_cast<const float*>(v.data); }
 
+// The op's contract (tensor/view_checks.h) plus the limits of the CUDA kernel.
 void check_attention(const TensorView& q, const TensorView& k, const TensorView& v, const tensor::AttentionParams& p,
                      const TensorView& out) {
-  constexpr std::string_view op = "attention";
-  tensor::require_f32_rows(op, "q", q);
-  tensor::require_f32_rows(op, "k", k);
-  tensor::require_f32_rows(op, "v", v);
-  tensor::require_f32_rows(op, "out", out);
-  if (p.head_dim <= 0 || p.q_heads <= 0 || p.kv_heads <= 0 || p.q_heads % p.kv_heads != 0) {
-    tensor::fail_view_check(op, "bad heads: q_heads " + std::to_string(p.q_heads) + ", kv_heads " + std::to_string(p.kv_heads) +
-                                    ", head_dim " + std::to_string(p.head_dim));
-  }
+  tensor::check_attention_views(q, k, v, p, out);
   if (p.head_dim > kAttentionMaxHeadDim || p.q_heads > 65535) {
-    tensor::fail_view_check(op, "the CUDA kernel takes head_dim <= " + std::to_string(kAttentionMaxHeadDim) +
-                                    " and at most 65535 query heads");
-  }
-  if (q.cols() < p.q_heads * p.head_dim || out.cols() < p.q_heads * p.head_dim || out.rows() != q.rows()) {
-    tensor::fail_view_check(op, "q " + q.describe() + " / out " + out.describe() + " do not hold the query heads");
-  }
-  if (k.cols() < p.kv_heads * p.head_dim || v.cols() < p.kv_heads * p.head_dim || v.rows() != k.rows()) {
-    tensor::fail_view_check(op, "k " + k.describe() + " / v " + v.describe() + " do not hold the kv heads");
-  }
-  if (p.query_position < 0 || (p.causal && p.query_position + q.rows() > k.rows())) {
-    tensor::fail_view_check(op, "query_position " + std::to_string(p.query_position) + " + " + std::to_string(q.rows()) +
-                                    " queries exceeds " + std::to_string(k.rows()) + " keys");
-  }
-  if (!p.segment_bounds.empty()) {
-    const auto& b = p.segment_bounds;
-    if (q.rows() != k.rows() || p.query_position != 0 || b.front() != 0 || b.back() != k.rows() ||
-        !std::is_sorted(b.begin(), b.end())) {
-      tensor::fail_view_check(op, "segment_bounds must rise from 0 to the token count, with Tq == Tk");
-    }
+    tensor::fail_view_check("attention", "the CUDA kernel takes head_dim <= " + std::to_string(kAttentionMaxHeadDim) +
+                                             " and at most 65535 query heads");
   }
 }
 
 }  // namespace
 
 void rms_norm(const CudaContext& ctx, const TensorView& x, const TensorView& weight, float eps, const TensorView& y) {
-  check_unary("rms_norm", x, y);
-  check_vector("rms_norm", "weight", weight, x.cols());
+  tensor::check_unary_views("rms_norm", x, y);
+  tensor::check_vector_view("rms_norm", "weight", weight, x.cols());
   check_cuda(launch_rms_norm(rows_of("rms_norm", x, y), floats(weight), eps, ctx.stream), "rms_norm");
 }
 
 void layer_norm(const CudaContext& ctx, const TensorView& x, const TensorView& weight, const TensorView& bias, float eps,
                 const TensorView& y) {
-  check_unary("layer_norm", x, y);
-  check_vector("layer_norm", "weight", weight, x.cols());
-  check_vector("layer_norm", "bias", bias, x.cols());
+  tensor::check_unary_views("layer_norm", x, y);
+  tensor::check_vector_view("layer_norm", "weight", weight, x.cols());
+  tensor::check_vector_view("layer_norm", "bias", bias, x.cols());
   check_cuda(launch_layer_norm(rows_of("layer_norm", x, y), floats(weight), floats(bias), eps, ctx.stream), "layer_norm");
 }
 
 void softmax(const CudaContext& ctx, const TensorView& x, const TensorView& y) {
-  check_unary("softmax", x, y);
+  tensor::check_unary_views("softmax", x, y);
   check_cuda(launch_softmax(rows_of("softmax", x, y), ctx.stream), "softmax");
 }
 
 void unary(const CudaContext& ctx, tensor::UnaryOp op, const TensorView& x, const TensorView& y) {
   const char* name = tensor::unary_op_name(op);
-  check_unary(name, x, y);
+  tensor::check_unary_views(name, x, y);
   const Unary kind = op == tensor::UnaryOp::kSilu ? Unary::kSilu : (op == tensor::UnaryOp::kGelu ? Unary::kGelu : Unary::kQuickGelu);
   check_cuda(launch_unary(kind, rows_of(name, x, y), ctx.stream), name);
 }
 
 void swiglu(const CudaContext& ctx, const TensorView& gate, const TensorView& up, const TensorView& y) {
-  check_unary("swiglu", gate, y);
-  check_unary("swiglu", up, y);
+  tensor::check_unary_views("swiglu", gate, y);
+  tensor::check_unary_views("swiglu", up, y);
   check_cuda(launch_swiglu(rows_of("swiglu", gate, y), floats(up), float_stride("swiglu", up), ctx.stream), "swiglu");
 }
 
 void binary(const CudaContext& ctx, tensor::BinaryOp op, const TensorView& a, const TensorView& b, const TensorView& y) {
   const char* name = tensor::binary_op_name(op);
-  check_unary(name, a, y);
+  tensor::check_unary_views(name, a, y);
   tensor::require_f32_rows(name, "b", b);
   const bool broadcast = b.rows() == 1 && a.rows() != 1;
   if (b.cols() != a.cols() || (!broadcast && b.rows() != a.rows())) {
@@ -122,7 +85,7 @@ void binary(const CudaContext& ctx, tensor::BinaryOp op, const TensorView& a, co
 void rope(const CudaContext& ctx, const TensorView& x, const TensorView& cos, const TensorView& sin, std::int64_t heads,
           std::int64_t head_dim, const TensorView& y) {
   constexpr std::string_view op = "rope";
-  check_unary(op, x, y);
+  tensor::check_unary_views(op, x, y);
   tensor::require_f32_rows(op, "cos", cos);
   tensor::require_f32_rows(op, "sin", sin);
   if (head_dim <= 0 || head_dim % 2 != 0 || heads <= 0 || heads * head_dim > x.cols()) {
