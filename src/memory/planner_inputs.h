@@ -62,7 +62,7 @@ struct Workload {
   std::uint32_t grid_t = 1;
   std::uint32_t grid_h = 0;
   std::uint32_t grid_w = 0;
-  std::uint32_t batch_segments = 1;      // segments prefilling together
+  std::uint32_t batch_segments = 1;      // segments generated together (decoded as one batch)
   std::uint32_t prompt_text_tokens = 0;  // template + question, per segment
   std::uint32_t max_new_tokens = 0;
   // KV cache length per sequence; 0 means "exactly what the step needs" (visual + text + new tokens).
@@ -94,9 +94,13 @@ struct ModelRequest {
 struct PlannerOptions {
   QuantPolicy quant;
   Bytes kv_bytes_per_element = 4;  // the engine keeps its KV cache in f32 (vlm/kv_cache.h)
-  // Query rows whose attention scores are materialized at once (chunked attention); 0 = all rows
-  // (the naive kernel). Applies to the LLM prefill and the vision tower alike.
-  std::uint32_t attention_query_rows = 1024;
+  // Query rows whose attention scores a backend stores at once, in the LLM prefill and the vision tower
+  // alike. 0: none, as both of the engine's backends run an online softmax over tiles of keys and never
+  // store a score matrix. A row-chunked kernel would set its tile height; a naive one UINT32_MAX.
+  std::uint32_t attention_score_rows = 0;
+  // Prompt rows the generator pushes through the decoder at once (vlm::GenerationOptions'
+  // prefill_chunk_tokens); 0 = the whole prompt.
+  std::uint32_t prefill_chunk_tokens = 512;
   // Shrink floors: the smallest workload the planner will admit before giving up.
   std::uint32_t min_grid_t = 1;                      // 2 frames
   // qwen-vl-utils VIDEO_MIN_PIXELS = 128 x 28 x 28: the processor would not go lower either.

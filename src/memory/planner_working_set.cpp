@@ -10,9 +10,9 @@ namespace {
 
 constexpr Bytes kF32 = 4;  // activations and scores are kept in f32
 
-// Query rows whose scores exist at once: chunked attention walks the queries `rows` at a time.
-std::uint64_t materialized_rows(std::uint64_t queries, std::uint32_t option_rows) {
-  return option_rows == 0 ? queries : std::min<std::uint64_t>(queries, option_rows);
+// Query rows whose scores are stored at once (PlannerOptions::attention_score_rows; 0: none).
+std::uint64_t materialized_rows(std::uint64_t queries, std::uint32_t score_rows) {
+  return std::min<std::uint64_t>(queries, score_rows);
 }
 
 // f32 values live per token inside one decoder layer: the residual stream and the normed input are
@@ -47,7 +47,7 @@ PhaseBytes vision_phase(const ModelDims& dims, const Workload& w, const PlannerO
       product_saturating({batch_visual_tokens, v.out_hidden_size, kF32})});   // merger outputs of the batch
   // Attention runs per temporal patch (cu_seqlens): scores are (heads x rows x patches-per-frame-pair).
   const std::uint64_t keys = w.patches_per_temporal_patch();
-  phase.scratch = product_saturating({v.num_heads, materialized_rows(keys, options.attention_query_rows), keys, kF32});
+  phase.scratch = product_saturating({v.num_heads, materialized_rows(keys, options.attention_score_rows), keys, kF32});
   return phase;
 }
 
@@ -61,14 +61,21 @@ VlmWorkingSet estimate_working_set(const ModelDims& dims, const Workload& w, con
   const std::uint64_t context = w.kv_tokens(merge);
   const std::uint64_t values = llm_values_per_token(m);
 
+  // The generator prefills the batch's prompts one after another, each in chunks of at most
+  // prefill_chunk_tokens rows; the visual embeddings of every segment stay alive until generation ends.
+  const std::uint64_t chunk =
+      options.prefill_chunk_tokens == 0 ? prompt : std::min<std::uint64_t>(prompt, options.prefill_chunk_tokens);
+  const Bytes held_visual = product_saturating({batch, w.visual_tokens_per_segment(merge), m.hidden, kF32});
+
   VlmWorkingSet ws;
   ws.kv_cache_per_layer = product_saturating({2, m.kv_heads, m.head_dim, context, batch, options.kv_bytes_per_element});
   ws.vision = vision_phase(dims, w, options);
-  ws.prefill.activations = product_saturating({batch, prompt, values, kF32});
+  ws.prefill.activations = add_saturating(product_saturating({chunk, values, kF32}), held_visual);
   ws.prefill.scratch =
-      product_saturating({batch, m.heads, materialized_rows(prompt, options.attention_query_rows), prompt, kF32});
-  ws.decode.activations = product_saturating({batch, values, kF32});
-  ws.decode.scratch = product_saturating({batch, m.heads, context, kF32});
+      product_saturating({m.heads, materialized_rows(chunk, options.attention_score_rows), prompt, kF32});
+  ws.decode.activations = add_saturating(product_saturating({batch, values, kF32}), held_visual);
+  ws.decode.scratch =
+      product_saturating({batch, m.heads, materialized_rows(1, options.attention_score_rows), context, kF32});
   ws.logits = product_saturating({batch, m.vocab, kF32});
   return ws;
 }

@@ -22,7 +22,7 @@ struct PhaseBytes {
 struct VlmWorkingSet {
   Bytes kv_cache_per_layer = 0;  // K and V of one decoder layer for every sequence of the batch
   PhaseBytes vision;             // vision tower, one segment at a time, the batch's outputs held
-  PhaseBytes prefill;            // one decoder layer at a time over the whole prompt of the batch
+  PhaseBytes prefill;            // one decoder layer at a time over one prompt chunk of one sequence
   PhaseBytes decode;             // one new token per sequence
   Bytes logits = 0;              // last-position logits, f32, on the device that runs lm_head
 };

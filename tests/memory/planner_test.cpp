@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <functional>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -313,22 +314,50 @@ TEST(PlannerWorkingSet, FollowsTheDocumentedFormulas) {
   const std::uint64_t per_token =
       std::max<std::uint64_t>(2ull * d.llm.hidden + (2ull * d.llm.heads + 2ull * d.llm.kv_heads) * d.llm.head_dim,
                               2ull * d.llm.hidden + 2ull * d.llm.intermediate);
-  EXPECT_EQ(ws.prefill.activations, s * per_token * 4);
-  EXPECT_EQ(ws.prefill.scratch, std::uint64_t{d.llm.heads} * s * s * 4) << "S < 1024 rows: all rows at once";
-  EXPECT_EQ(ws.decode.scratch, std::uint64_t{d.llm.heads} * c * 4);
+  // The generator prefills one sequence at a time in chunks of 512 rows (S = 784 here: two chunks); the
+  // batch's visual embeddings are held from the vision tower until generation ends.
+  const std::uint64_t chunk = 512;
+  ASSERT_GT(s, chunk);
+  const std::uint64_t held = visual * d.llm.hidden * 4;
+  EXPECT_EQ(ws.prefill.activations, chunk * per_token * 4 + held);
+  EXPECT_EQ(ws.decode.activations, per_token * 4 + held);
+  // Both backends' attention is an online softmax: no score matrix is stored by default.
+  EXPECT_EQ(ws.prefill.scratch, 0u);
+  EXPECT_EQ(ws.decode.scratch, 0u);
+  EXPECT_EQ(ws.vision.scratch, 0u);
   EXPECT_EQ(ws.logits, std::uint64_t{d.llm.vocab} * 4);
   const std::uint64_t patches = std::uint64_t{w.grid_t} * w.grid_h * w.grid_w;
   const std::uint64_t pair = std::uint64_t{w.grid_h} * w.grid_w;
   const std::uint64_t e = d.vision.embed_dim;
   EXPECT_EQ(ws.vision.activations,
             patches * 1176 * 4 + patches * std::max<std::uint64_t>(6 * e, 2 * e + d.vision.mlp_dim) * 4 + visual * d.llm.hidden * 4);
-  EXPECT_EQ(ws.vision.scratch, std::uint64_t{d.vision.num_heads} * pair * pair * 4);
+
+  // A naive kernel stores every query row's scores: a prefill chunk's, or a temporal patch's in the tower.
+  options.attention_score_rows = std::numeric_limits<std::uint32_t>::max();
+  const VlmWorkingSet naive = estimate_working_set(d, w, options);
+  EXPECT_EQ(naive.prefill.scratch, std::uint64_t{d.llm.heads} * chunk * s * 4);
+  EXPECT_EQ(naive.decode.scratch, std::uint64_t{d.llm.heads} * c * 4);
+  EXPECT_EQ(naive.vision.scratch, std::uint64_t{d.vision.num_heads} * pair * pair * 4);
 
   // Chunked attention bounds the score rows; Qwen2.5-VL's SwiGLU holds gate and up at once.
-  options.attention_query_rows = 128;
+  options.attention_score_rows = 128;
   const VlmWorkingSet chunked = estimate_working_set(d, w, options);
   EXPECT_EQ(chunked.prefill.scratch, std::uint64_t{d.llm.heads} * 128 * s * 4);
   EXPECT_EQ(chunked.vision.scratch, std::uint64_t{d.vision.num_heads} * 128 * pair * 4);
+  options.prefill_chunk_tokens = 0;  // the whole prompt at once
+  EXPECT_EQ(estimate_working_set(d, w, options).prefill.activations, s * per_token * 4 + held);
+
+  // A batch multiplies what every sequence keeps (KV, decode rows, held embeddings), not the prefill rows.
+  Workload batch3 = w;
+  batch3.batch_segments = 3;
+  const VlmWorkingSet b3 = estimate_working_set(d, batch3, PlannerOptions{});
+  PlannerOptions naive_options;
+  naive_options.attention_score_rows = std::numeric_limits<std::uint32_t>::max();
+  EXPECT_EQ(estimate_working_set(d, batch3, naive_options).prefill.scratch, naive.prefill.scratch)
+      << "one sequence prefills at a time";
+  EXPECT_EQ(b3.kv_cache_per_layer, 3 * ws.kv_cache_per_layer);
+  EXPECT_EQ(b3.prefill.activations, chunk * per_token * 4 + 3 * held);
+  EXPECT_EQ(b3.decode.activations, 3 * per_token * 4 + 3 * held);
   const ModelDims d25 = qwen25vl_7b_dims();
   EXPECT_EQ(estimate_working_set(d25, w, PlannerOptions{}).vision.activations,
             patches * 1176 * 4 + patches * std::max<std::uint64_t>(6 * e, 2 * e + 2 * d25.vision.mlp_dim) * 4 +

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "vlm/generator.h"
 #include "vlm/segment_workload.h"
 #include "vlm/smart_resize.h"
 
@@ -84,6 +85,13 @@ TEST(SegmentWorkload, BadRequestsAreUsageErrors) {
   r = seeds_job();
   r.max_pixels = 100;
   EXPECT_THROW(segment_workload(r), Error);
+}
+
+// The planner sizes prefill activations by the chunk the generator pushes through the decoder; the two
+// defaults must agree or every plan is off by the ratio of prompt length to chunk.
+TEST(SegmentWorkload, PlannerPrefillChunkIsTheGeneratorsChunk) {
+  EXPECT_EQ(static_cast<std::int64_t>(memory::PlannerOptions{}.prefill_chunk_tokens),
+            GenerationOptions{}.prefill_chunk_tokens);
 }
 
 }  // namespace
