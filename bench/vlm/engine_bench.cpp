@@ -3,7 +3,7 @@
 // memory at a time), load time and memory, vision encode, prefill and decode speed, each set against
 // a bound measured in the same child on the same threads (read bandwidth, GEMM FLOP/s).
 //   vlm_engine_bench --model DIR [--precision bf16,int8,int4] [--threads 2] [--decode-steps 16] [--batch 8]
-//                    [--load-only]
+//                    [--load-only | --decode-only]   (--decode-only: no vision or prefill; their KV is made up)
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +46,7 @@ Arguments parse(int argc, char** argv) {
     else if (arg == "--decode-steps") a.run.decode_steps = std::stoi(value());
     else if (arg == "--batch") a.run.batch = std::stoi(value());
     else if (arg == "--load-only") a.run.load_only = true;
+    else if (arg == "--decode-only") a.run.decode_only = true;
     else if (arg == "--precision") {
       a.precisions.clear();
       std::stringstream list(value());
@@ -126,12 +127,16 @@ void print_row(const std::string& precision, const bench::EngineNumbers& n, int 
   if (load_only) return;
   std::printf("  RSS after run   %.2f GiB (anon %.2f, file %.2f)\n", gib(n.run_rss_anon + n.run_rss_file),
               gib(n.run_rss_anon), gib(n.run_rss_file));
-  std::printf("  vision encode   %6.2f s for 2x24x24 (1152 patches), %.1f GFLOP/s = %.2f of GEMM peak (target >= %.1f: %s)\n",
-              n.vision_s, n.vision_flops / n.vision_s / 1e9, vision_frac, kGemmFractionTarget,
-              verdict(vision_frac >= kGemmFractionTarget));
-  std::printf("  prefill         %6.1f tok/s (%lld tokens, %.2f s), %.1f GFLOP/s = %.2f of GEMM peak (target >= %.1f: %s)\n",
-              prefill_tps, static_cast<long long>(n.prefill_tokens), n.prefill_s, n.prefill_flops / n.prefill_s / 1e9,
-              prefill_frac, kGemmFractionTarget, verdict(prefill_frac >= kGemmFractionTarget));
+  if (n.vision_s == 0) {
+    std::printf("  vision encode and prefill skipped (--decode-only)\n");
+  } else {
+    std::printf("  vision encode   %6.2f s for 2x24x24 (1152 patches), %.1f GFLOP/s = %.2f of GEMM peak (target >= %.1f: %s)\n",
+                n.vision_s, n.vision_flops / n.vision_s / 1e9, vision_frac, kGemmFractionTarget,
+                verdict(vision_frac >= kGemmFractionTarget));
+    std::printf("  prefill         %6.1f tok/s (%lld tokens, %.2f s), %.1f GFLOP/s = %.2f of GEMM peak (target >= %.1f: %s)\n",
+                prefill_tps, static_cast<long long>(n.prefill_tokens), n.prefill_s, n.prefill_flops / n.prefill_s / 1e9,
+                prefill_frac, kGemmFractionTarget, verdict(prefill_frac >= kGemmFractionTarget));
+  }
   std::printf("  decode batch 1  %6.2f tok/s; reads %.2f GB/token; bound %.2f tok/s at %.1f GB/s -> %.2f of bound "
               "(target >= %.1f: %s)\n",
               d1, gb(n.decode_weight_bytes), bound, gb(n.read_bandwidth), d1 / bound, kDecodeBoundTarget,

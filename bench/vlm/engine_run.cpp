@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -145,6 +147,23 @@ std::vector<std::int32_t> prompt_ids(const models::VlmConfig& config, std::int64
   return ids;
 }
 
+// Small pseudo-random keys and values for the first `rows` positions of slot 0 (--decode-only).
+void fill_prompt_kv(vlm::KvCache& cache, std::int64_t rows) {
+  std::uint32_t s = 777;
+  for (std::int64_t layer = 0; layer < cache.layers(); ++layer) {
+    for (const tensor::TensorView& view : {cache.keys(layer, 0, rows), cache.values(layer, 0, rows)}) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        float* row = view.f32_row(r);
+        for (std::int64_t c = 0; c < view.cols(); ++c) {
+          s ^= s << 13, s ^= s >> 17, s ^= s << 5;
+          row[c] = static_cast<float>(s % 2001) / 1000.0f - 1.0f;
+        }
+      }
+    }
+  }
+  cache.set_length(0, rows);
+}
+
 std::int32_t argmax_row(const float* row, std::int64_t n) {
   return static_cast<std::int32_t>(std::max_element(row, row + n) - row);
 }
@@ -200,31 +219,38 @@ EngineNumbers run_engine(const std::filesystem::path& model_dir, vlm::WeightPrec
   if (options.load_only) return n;
   n.touch_s = touch_weights(engine->weights());
 
-  const vlm::PixelPatches patches = random_patches(engine->processor_config());
-  start = now_s();
-  const Activation video = engine->encode_vision(patches);
-  n.vision_s = now_s() - start;
   const int merge = engine->processor_config().merge_size;
-  n.vision_flops = vision_flops(engine->weights().vision(), patches.rows(), kVideoGrid.token_count(merge));
+  std::optional<Activation> video;
+  if (!options.decode_only) {
+    const vlm::PixelPatches patches = random_patches(engine->processor_config());
+    start = now_s();
+    video.emplace(engine->encode_vision(patches));
+    n.vision_s = now_s() - start;
+    n.vision_flops = vision_flops(engine->weights().vision(), patches.rows(), kVideoGrid.token_count(merge));
+  }
 
   vlm::PreparedPrompt prompt;
   prompt.ids = prompt_ids(engine->config(), kVideoGrid.token_count(merge));
   const std::vector<GridThw> grids = {kVideoGrid};
   const std::vector<double> second_per_grid = {1.0};
   prompt.positions = engine->positions_for(prompt.ids, {}, grids, second_per_grid);
-  prompt.video_embeddings = &video;
+  prompt.video_embeddings = video ? &*video : nullptr;
   const vlm::LanguageModel& lm = engine->language_model();
   const auto tokens = static_cast<std::int64_t>(prompt.ids.size());
   vlm::KvCache cache(engine->compute_backend(), lm.config().num_hidden_layers, options.batch,
                      tokens + options.decode_steps + 1, lm.kv_width());
-  start = now_s();
-  const std::vector<float> logits = engine->generator().prefill(prompt, cache, 0);
-  n.prefill_s = now_s() - start;
-  n.prefill_tokens = tokens;
-  n.prefill_flops = 2.0 * static_cast<double>(tokens) * layer_params(engine->weights().language()) +
-                    2.0 * linear_params(engine->weights().language().lm_head);
-
-  const std::int32_t first = argmax_row(logits.data(), lm.vocab_size());
+  std::int32_t first = prompt.ids.back();
+  if (options.decode_only) {
+    fill_prompt_kv(cache, tokens);
+  } else {
+    start = now_s();
+    const std::vector<float> logits = engine->generator().prefill(prompt, cache, 0);
+    n.prefill_s = now_s() - start;
+    n.prefill_tokens = tokens;
+    n.prefill_flops = 2.0 * static_cast<double>(tokens) * layer_params(engine->weights().language()) +
+                      2.0 * linear_params(engine->weights().language().lm_head);
+    first = argmax_row(logits.data(), lm.vocab_size());
+  }
   n.decode1_s_per_step =
       time_decode(engine->generator(), cache, {0}, prompt.positions.rope_delta, first, lm.vocab_size(), options.decode_steps);
   cache.set_length(0, tokens);  // forget the decoded tokens: every batch slot starts from the prompt

@@ -15,6 +15,9 @@ struct EngineRunOptions {
   int decode_steps = 16;  // tokens per sequence timed at each batch size
   int batch = 8;
   bool load_only = false;  // stop after loading (memory and load time only)
+  // Skip vision and prefill: the prompt's KV rows hold made-up values (decode time does not depend
+  // on them), so decode can be timed or profiled on its own.
+  bool decode_only = false;
 };
 
 // Plain data (it crosses a pipe from the measuring child process).

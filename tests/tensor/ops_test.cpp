@@ -182,24 +182,29 @@ void check_attention(const KernelContext& ctx, int tq, int tk, AttentionParams p
   for (std::size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(out[i], ref[i], 2e-5) << "at " << i;
 }
 
+// Head dims: 40 (no vector multiple on AVX-512: the any-dim kernel), 64, 80 and 128 (the output held
+// in registers: Qwen2-VL's vision tower uses 80, its language model 128).
 TEST_P(OpsTest, AttentionWithGqaCausalDecodeAndSegments) {
-  AttentionParams p;
-  p.q_heads = 6;
-  p.kv_heads = 2;
-  p.head_dim = 40;
-  p.scale = 1.0f / std::sqrt(40.0f);
-  check_attention(ctx(), 37, 37, p);  // bidirectional
-  p.causal = true;
-  check_attention(ctx(), 150, 150, p);  // causal prefill, several key blocks
-  p.query_position = 140;
-  check_attention(ctx(), 3, 143, p);  // decode 3 tokens after 140 cached
-  p.causal = false;
-  p.query_position = 0;
-  const std::vector<std::int64_t> bounds = {0, 64, 65, 130};
-  p.segment_bounds = bounds;
-  check_attention(ctx(), 130, 130, p);  // vision-style segments
-  WorkerPool pool(2);
-  check_attention(KernelContext{kernels_for(GetParam()), &pool}, 130, 130, p);
+  for (const std::int64_t dim : {40, 64, 80, 128}) {
+    SCOPED_TRACE("head_dim " + std::to_string(dim));
+    AttentionParams p;
+    p.q_heads = 6;
+    p.kv_heads = 2;
+    p.head_dim = dim;
+    p.scale = 1.0f / std::sqrt(static_cast<float>(dim));
+    check_attention(ctx(), 37, 37, p);  // bidirectional
+    p.causal = true;
+    check_attention(ctx(), 150, 150, p);  // causal prefill, several key blocks
+    p.query_position = 140;
+    check_attention(ctx(), 3, 143, p);  // decode 3 tokens after 140 cached
+    p.causal = false;
+    p.query_position = 0;
+    const std::vector<std::int64_t> bounds = {0, 64, 65, 130};
+    p.segment_bounds = bounds;
+    check_attention(ctx(), 130, 130, p);  // vision-style segments
+    WorkerPool pool(2);
+    check_attention(KernelContext{kernels_for(GetParam()), &pool}, 130, 130, p);
+  }
 }
 
 TEST_P(OpsTest, AttentionRejectsBadBounds) {
