@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 extern "C" {
@@ -33,7 +35,7 @@ void AudioTrack::append_converted(const AVFrame* frame) {
     av_channel_layout_uninit(&input);
     if (made < 0 || swr_init(raw) < 0) {
       swr_free(&raw);
-      spdlog::warn("{}: cannot resample the audio ({} Hz); continuing without audio", path_, frame->sample_rate);
+      warn(fmt::format("{}: cannot resample the audio ({} Hz); continuing without audio", path_, frame->sample_rate));
       finished_ = true;
       return;
     }
@@ -50,12 +52,17 @@ void AudioTrack::append_converted(const AVFrame* frame) {
   samples_.resize(old_size + static_cast<size_t>(std::max(converted, 0)));
 }
 
+void AudioTrack::warn(std::string text) {
+  spdlog::warn("{}", text);
+  warnings_.push_back(std::move(text));
+}
+
 void AudioTrack::decode(const AVPacket* packet) {
   if (finished_) return;
   const int sent = avcodec_send_packet(decoder_.get(), packet);
   if (sent < 0 && sent != AVERROR_EOF) {
-    spdlog::warn("{}: audio decode error ({}); the rest of the audio is treated as silence", path_,
-                 av_error_text(sent));
+    warn(fmt::format("{}: audio decode error ({}); the rest of the audio is treated as silence", path_,
+                     av_error_text(sent)));
     finished_ = true;
     return;
   }
@@ -68,8 +75,8 @@ void AudioTrack::decode(const AVPacket* packet) {
       break;
     }
     if (received < 0) {
-      spdlog::warn("{}: audio decode error ({}); the rest of the audio is treated as silence", path_,
-                   av_error_text(received));
+      warn(fmt::format("{}: audio decode error ({}); the rest of the audio is treated as silence", path_,
+                       av_error_text(received)));
       finished_ = true;
       break;
     }

@@ -30,10 +30,15 @@ class AudioTrack {
   // Forgets samples before the absolute time `time_s`.
   void drop_before(double time_s);
 
+  // What went wrong with this track so far (also logged as it happened), oldest first.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
  private:
   void append_converted(const AVFrame* frame);
+  void warn(std::string text);
 
   std::string path_;
+  std::vector<std::string> warnings_;
   AVRational time_base_;
   CodecContextPtr decoder_;
   SwrContextPtr resampler_;

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "base/error.h"
@@ -83,6 +85,12 @@ struct SegmentSource::Impl {
   bool audio_emitted_any = false;
   bool demux_done = false;
   bool video_done = false;
+  std::vector<std::string> warnings;  // decode problems of the video and the container, oldest first
+
+  void warn(std::string text) {
+    spdlog::warn("{}", text);
+    warnings.push_back(std::move(text));
+  }
 
   Impl(const std::string& file, SourceOptions opts)
       : path(file),
@@ -113,7 +121,7 @@ struct SegmentSource::Impl {
       try {
         audio = std::make_unique<detail::AudioTrack>(path, *format->streams[audio_stream_index]);
       } catch (const Error& error) {
-        spdlog::warn("{}; continuing without audio", error.what());
+        warn(fmt::format("{}; continuing without audio", error.what()));
         audio_stream_index = -1;
       }
     }
@@ -158,16 +166,16 @@ struct SegmentSource::Impl {
   bool decode_video(const AVPacket* input) {
     const int sent = avcodec_send_packet(video_decoder.get(), input);
     if (sent < 0 && sent != AVERROR_EOF) {
-      spdlog::warn("{}: video decode error after {:.3f} s ({}); keeping the {} frames decoded so far", path,
-                   std::max(last_time_s, 0.0), detail::av_error_text(sent), next_picture_index);
+      warn(fmt::format("{}: video decode error after {:.3f} s ({}); keeping the {} frames decoded so far", path,
+                       std::max(last_time_s, 0.0), detail::av_error_text(sent), next_picture_index));
       return false;
     }
     while (true) {
       const int received = avcodec_receive_frame(video_decoder.get(), decoded.get());
       if (received == AVERROR(EAGAIN) || received == AVERROR_EOF) return true;
       if (received < 0) {
-        spdlog::warn("{}: video decode error after {:.3f} s ({}); keeping the {} frames decoded so far", path,
-                     std::max(last_time_s, 0.0), detail::av_error_text(received), next_picture_index);
+        warn(fmt::format("{}: video decode error after {:.3f} s ({}); keeping the {} frames decoded so far", path,
+                         std::max(last_time_s, 0.0), detail::av_error_text(received), next_picture_index));
         return false;
       }
       take_picture();
@@ -192,8 +200,8 @@ struct SegmentSource::Impl {
     const int read = av_read_frame(format.get(), packet.get());
     if (read < 0) {
       if (read != AVERROR_EOF) {
-        spdlog::warn("{}: read error after {:.3f} s ({}); stopping there", path, std::max(last_time_s, 0.0),
-                     detail::av_error_text(read));
+        warn(fmt::format("{}: read error after {:.3f} s ({}); stopping there", path, std::max(last_time_s, 0.0),
+                         detail::av_error_text(read)));
       }
       demux_done = true;
       decode_video(nullptr);
@@ -262,6 +270,12 @@ std::optional<Segment> SegmentSource::next() {
     if (impl.video_done) return std::nullopt;
     impl.advance();
   }
+}
+
+std::vector<std::string> SegmentSource::warnings() const {
+  std::vector<std::string> all = impl_->warnings;
+  if (impl_->audio) all.insert(all.end(), impl_->audio->warnings().begin(), impl_->audio->warnings().end());
+  return all;
 }
 
 double SegmentSource::progress() const {

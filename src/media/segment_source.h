@@ -39,6 +39,10 @@ class SegmentSource {
   // Progress in [0, 1] by decoded time, for progress bars.
   double progress() const;
 
+  // Every problem met so far that did not stop the decode (a damaged tail, an audio track given up),
+  // also logged as it happened; for the report, so that it never silently covers only part of a file.
+  std::vector<std::string> warnings() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -155,6 +155,9 @@ ScheduleResult Scheduler::run(SegmentFeed& feed, const ProgressCallback& progres
   }
   end_input(pool, /*stopping=*/false);
   if (progress) progress("finish", 1.0);
+  // The workers have finished: nothing else touches warnings_ now.
+  const std::vector<std::string> feed_warnings = feed.warnings();
+  warnings_.insert(warnings_.end(), feed_warnings.begin(), feed_warnings.end());
   return collect();
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "media/segment.h"
 #include "media/segment_source.h"
@@ -19,6 +20,8 @@ class SegmentFeed {
   virtual std::optional<media::Segment> next() = 0;
   virtual double progress() const = 0;              // in [0, 1]
   virtual int expected_segment_count() const = 0;   // an estimate; the real count may differ by one
+  // Problems met while producing the segments that did not stop the feed (the report lists them).
+  virtual std::vector<std::string> warnings() const { return {}; }
 };
 
 // Decodes a file through media::SegmentSource.
@@ -31,6 +34,7 @@ class SourceFeed final : public SegmentFeed {
   std::optional<media::Segment> next() override { return source_.next(); }
   double progress() const override { return source_.progress(); }
   int expected_segment_count() const override { return source_.expected_segment_count(); }
+  std::vector<std::string> warnings() const override { return source_.warnings(); }
 
  private:
   media::SegmentSource source_;

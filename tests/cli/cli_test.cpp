@@ -82,6 +82,22 @@ TEST(Cli, BrokenInputsFailCleanlyWithoutPartialReports) {
   fs::remove_all(dir);
 }
 
+// A damaged tail is analyzed up to the damage, and the report says where the decode stopped.
+TEST(Cli, TruncatedVideoIsAnalyzedUpToTheDamageAndTheReportSaysSo) {
+  const auto dir = scratch_dir();
+  const auto report_path = dir / "truncated.report.json";
+  const auto outcome =
+      run_cli("--quiet analyze " + media("truncated_faststart.mp4") + " --analyzers color -o " + report_path.string());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const auto report = read_json(report_path);
+  bool told = false;
+  for (const auto& warning : report["warnings"]) {
+    told |= warning.get<std::string>().find("error after") != std::string::npos;
+  }
+  EXPECT_TRUE(told) << report["warnings"].dump();
+  fs::remove_all(dir);
+}
+
 TEST(Cli, ImpossibleBudgetExitsFourBeforeDecoding) {
   const auto dir = scratch_dir();
   const auto report = dir / "report.json";

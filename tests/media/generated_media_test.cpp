@@ -81,6 +81,23 @@ TEST(BadInputs, TruncatedWithIndexAtTheFrontKeepsTheFramesBeforeTheDamage) {
   EXPECT_LT(frames.size(), 100u);
 }
 
+// The early stop is kept as a warning for the report (a report must never silently cover part of a
+// file); a clean file gives none.
+TEST(BadInputs, TruncatedFileLeavesAWarningACleanOneNone) {
+  SegmentSource damaged(generated("truncated_faststart.mp4"), every_frame_options());
+  while (damaged.next()) {
+  }
+  const auto warnings = damaged.warnings();
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings.front().find("truncated_faststart.mp4"), std::string::npos) << warnings.front();
+  EXPECT_NE(warnings.front().find("error after"), std::string::npos) << warnings.front();
+
+  SegmentSource clean(generated("yuv444.mp4"), every_frame_options());
+  while (clean.next()) {
+  }
+  EXPECT_TRUE(clean.warnings().empty()) << clean.warnings().front();
+}
+
 TEST(OddInputs, OnePixelVideoDecodes) {
   const auto frames = frames_of(read_all(generated("tiny_1x1.mp4"), every_frame_options()), 0);
   ASSERT_EQ(frames.size(), 10u);
