@@ -124,16 +124,19 @@ double touch_weights(const vlm::VlmWeights& weights) {
   return now_s() - start;
 }
 
+// Made-up values in [-1, 1] from a xorshift stream (the bench's inputs need no distribution).
+float next_value(std::uint32_t& s) {
+  s ^= s << 13, s ^= s >> 17, s ^= s << 5;
+  return static_cast<float>(s % 2001) / 1000.0f - 1.0f;
+}
+
 vlm::PixelPatches random_patches(const vlm::ProcessorConfig& processor) {
   vlm::PixelPatches patches;
   patches.grid = kVideoGrid;
   patches.row_size = processor.patch_row_size();
   patches.values.resize(static_cast<std::size_t>(patches.rows() * patches.row_size));
   std::uint32_t s = 12345;
-  for (float& v : patches.values) {
-    s ^= s << 13, s ^= s >> 17, s ^= s << 5;
-    v = static_cast<float>(s % 2001) / 1000.0f - 1.0f;  // normalized pixels lie in about [-2, 2]
-  }
+  for (float& v : patches.values) v = next_value(s);  // normalized pixels lie in about [-2, 2]
   return patches;
 }
 
@@ -154,10 +157,7 @@ void fill_prompt_kv(vlm::KvCache& cache, std::int64_t rows) {
     for (const tensor::TensorView& view : {cache.keys(layer, 0, rows), cache.values(layer, 0, rows)}) {
       for (std::int64_t r = 0; r < rows; ++r) {
         float* row = view.f32_row(r);
-        for (std::int64_t c = 0; c < view.cols(); ++c) {
-          s ^= s << 13, s ^= s >> 17, s ^= s << 5;
-          row[c] = static_cast<float>(s % 2001) / 1000.0f - 1.0f;
-        }
+        for (std::int64_t c = 0; c < view.cols(); ++c) row[c] = next_value(s);
       }
     }
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/allocation_contract.h"
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cuda/cuda_backend.h"
 #include "base/error.h"
@@ -206,27 +207,7 @@ TEST(CpuBackendTest, BuffersAreCountedAndEnteredInTheLedger) {
   memory::MemoryLedger ledger;
   auto backend = make_cpu_backend({.threads = 1, .ledger = &ledger, .byte_limit = 10000});
   EXPECT_EQ(backend->device(), "cpu");
-  EXPECT_EQ(backend->memory().total, 10000u);
-  {
-    auto a = backend->allocate(4000, "decoder", memory::Purpose::kWeights);
-    auto b = backend->allocate(3000, "decoder", memory::Purpose::kKvCache);
-    EXPECT_EQ(backend->allocated_bytes(), 7000u);
-    EXPECT_EQ(backend->memory().free, 3000u);
-    EXPECT_EQ(ledger.total_for_owner("decoder"), 7000u);
-    EXPECT_EQ(ledger.total_for_purpose(memory::Purpose::kWeights), 4000u);
-    try {
-      (void)backend->allocate(3001, "decoder", memory::Purpose::kActivations);
-      FAIL() << "allocation past the limit must fail";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::kBudget);
-      EXPECT_NE(std::string(e.what()).find("cpu"), std::string::npos);
-    }
-    EXPECT_EQ(backend->allocated_bytes(), 7000u) << "a failed allocation leaves nothing behind";
-    EXPECT_EQ(ledger.total(), 7000u);
-  }
-  EXPECT_EQ(backend->allocated_bytes(), 0u);
-  EXPECT_EQ(ledger.total(), 0u);
-  EXPECT_EQ(ledger.peak_total(), 7000u);
+  testing::check_allocation_contract(*backend, ledger, "cpu");
 }
 
 TEST(CpuBackendTest, TransfersCheckTheirRange) {

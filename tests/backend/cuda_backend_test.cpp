@@ -7,6 +7,7 @@
 #include <numeric>
 #include <vector>
 
+#include "backend/allocation_contract.h"
 #include "backend/cuda/cuda_backend.h"
 #include "base/error.h"
 #include "memory/ledger.h"
@@ -57,32 +58,13 @@ TEST(CudaBackendTest, BuffersAreZeroedCountedAndEnteredInTheLedger) {
   SKIP_WITHOUT_GPU();
   memory::MemoryLedger ledger;
   auto backend = make_cuda_backend({.ledger = &ledger, .byte_limit = 10000});
-  EXPECT_EQ(backend->memory().total, 10000u);
-  {
-    auto a = backend->allocate(4000, "decoder", memory::Purpose::kWeights);
-    auto b = backend->allocate(3000, "decoder", memory::Purpose::kKvCache);
-    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a->data()) % 256, 0u) << "cudaMalloc alignment";
-    EXPECT_EQ(backend->allocated_bytes(), 7000u);
-    EXPECT_EQ(backend->memory().free, 3000u);
-    EXPECT_EQ(ledger.total_for_owner("decoder"), 7000u);
+  testing::check_allocation_contract(*backend, ledger, "gpu0", [&](Buffer& weights, Buffer&) {
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(weights.data()) % 256, 0u) << "cudaMalloc alignment";
     EXPECT_EQ(ledger.total_for_device("gpu0"), 7000u);
-    EXPECT_EQ(ledger.total_for_purpose(memory::Purpose::kWeights), 4000u);
     std::vector<std::uint8_t> bytes(4000, 0xff);
-    backend->download(*a, 0, bytes.size(), bytes.data());
+    backend->download(weights, 0, bytes.size(), bytes.data());
     EXPECT_EQ(std::accumulate(bytes.begin(), bytes.end(), 0u), 0u) << "buffers start zero-filled";
-    try {
-      (void)backend->allocate(3001, "decoder", memory::Purpose::kActivations);
-      FAIL() << "allocation past the limit must fail";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::kBudget);
-      EXPECT_NE(std::string(e.what()).find("gpu0"), std::string::npos) << e.what();
-    }
-    EXPECT_EQ(backend->allocated_bytes(), 7000u) << "a failed allocation leaves nothing behind";
-    EXPECT_EQ(ledger.total(), 7000u);
-  }
-  EXPECT_EQ(backend->allocated_bytes(), 0u);
-  EXPECT_EQ(ledger.total(), 0u);
-  EXPECT_EQ(ledger.peak_total(), 7000u);
+  });
 }
 
 TEST(CudaBackendTest, DeviceOutOfMemoryIsABudgetErrorAndLeavesNothingBehind) {

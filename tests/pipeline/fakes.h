@@ -11,9 +11,18 @@
 #include <vector>
 
 #include "analyzers/analyzer.h"
+#include "memory/budget.h"
 #include "pipeline/segment_feed.h"
 
 namespace vidscope::pipeline::testing {
+
+// A scheduler budget of `ram` bytes of RAM and `threads` threads, no GPU.
+inline memory::Budget budget(Bytes ram, unsigned threads = 4) {
+  memory::Budget b;
+  b.ram_bytes = ram;
+  b.threads = threads;
+  return b;
+}
 
 // Delivers `count` 1-second segments. Stream s of segment i holds one frame with width s + 1 and
 // index i, so a test can tell which stream an analyzer received. Each frame holds

@@ -15,14 +15,8 @@ namespace {
 using testing::FakeConfig;
 using testing::FakeFeed;
 using testing::Observations;
+using testing::budget;
 using testing::make_fake;
-
-memory::Budget budget(Bytes ram, unsigned threads = 4) {
-  memory::Budget b;
-  b.ram_bytes = ram;
-  b.threads = threads;
-  return b;
-}
 
 analyzers::AnalyzerContext context(nlohmann::json settings = nlohmann::json::object()) {
   analyzers::AnalyzerContext c;

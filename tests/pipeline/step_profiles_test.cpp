@@ -18,6 +18,7 @@ namespace {
 using testing::FakeConfig;
 using testing::FakeFeed;
 using testing::Observations;
+using testing::budget;
 using testing::make_fake;
 
 void escape(void* p) { asm volatile("" : : "g"(p) : "memory"); }
@@ -70,13 +71,6 @@ class StepProfilesTest : public ::testing::Test {
 
   std::filesystem::path path_;
 };
-
-memory::Budget budget(Bytes ram, unsigned threads = 4) {
-  memory::Budget b;
-  b.ram_bytes = ram;
-  b.threads = threads;
-  return b;
-}
 
 TEST_F(StepProfilesTest, AStepIsMeasuredStoredAndAdmittedByItsMeasurementNextTime) {
   constexpr Bytes kAllocates = 24 * kMiB;
