@@ -74,8 +74,11 @@ TEST(MemorySampler, StepHeapGrowthIsThePeakInsideTheStepNotTheEnd) {
   }
   const Bytes growth = sampler.leave("step");  // nothing held any more at leave()
   sampler.stop();
-  EXPECT_GE(growth, kAllocation);
-  EXPECT_LT(growth, kAllocation + 8 * kMiB);  // the sampler's own bookkeeping is far below this
+  // The sampler thread allocates and frees its own records (the sample list grows by reallocation)
+  // while the step runs, so the heap count beside the block moves by a few KiB either way; 1 MiB of
+  // slack is far above that and far below the block, whose absence at leave() would give ~0.
+  EXPECT_GE(growth, kAllocation - kMiB);
+  EXPECT_LT(growth, kAllocation + 8 * kMiB);
   EXPECT_GT(sampler.samples().back().heap, 0u);
 }
 
@@ -91,7 +94,7 @@ TEST(MemorySampler, StepHeapGrowthIgnoresMemoryFreedBeforeTheStep) {
   const Bytes growth = sampler.leave("step");
   delete[] block;
   sampler.stop();
-  EXPECT_GE(growth, 16 * kMiB);
+  EXPECT_GE(growth, 16 * kMiB - kMiB);  // same slack for the sampler thread as above
   EXPECT_LT(growth, 24 * kMiB);
   EXPECT_EQ(sampler.leave("never-entered"), 0u);
 }
