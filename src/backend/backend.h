@@ -35,6 +35,7 @@
 
 namespace vidscope::backend {
 
+using tensor::AttentionCall;
 using tensor::AttentionParams;
 using tensor::BinaryOp;
 using tensor::DType;
@@ -103,6 +104,11 @@ class Backend {
                     std::int64_t head_dim, const TensorView& y) = 0;
   virtual void attention(const TensorView& q, const TensorView& k, const TensorView& v, const AttentionParams& params,
                          const TensorView& out) = 0;
+  // Independent attention problems (every sequence of a decode batch against its own KV cache). A
+  // backend that can run them as one parallel pass overrides this; the default runs them in turn.
+  virtual void attention_batch(std::span<const AttentionCall> calls) {
+    for (const AttentionCall& c : calls) attention(c.q, c.k, c.v, c.params, c.out);
+  }
   // Row-by-row copy between two views of the same dtype and shape on this device (e.g. appending
   // to a KV cache); strides may differ.
   virtual void copy(const TensorView& src, const TensorView& dst) = 0;

@@ -13,7 +13,8 @@
 //  - segment_bounds {b0=0, b1, ..., bs=T}: keys in the same [b_s, b_{s+1}) as the query (needs
 //    Tq == Tk and query_position == 0); both rules combine when both are given.
 // A query that sees no key gets a zero output row. Numerics: online softmax in f32 over blocks of
-// kAttentionKeyBlock keys. Work is split over (head, query block) on ctx.pool.
+// kAttentionKeyBlock keys. Work is split over (KV head, query block) on ctx.pool; the query heads
+// of one KV head run together so its keys are read once.
 // Throws Error(kInternal) on inconsistent shapes or bounds. out must not overlap q, k or v.
 #include <cstdint>
 #include <span>
@@ -35,5 +36,18 @@ struct AttentionParams {
 
 void attention(const KernelContext& ctx, const TensorView& q, const TensorView& k, const TensorView& v,
                const AttentionParams& params, const TensorView& out);
+
+// One problem of attention_batch, with attention()'s arguments.
+struct AttentionCall {
+  TensorView q, k, v;
+  AttentionParams params;
+  TensorView out;
+};
+
+// Independent attention problems in one parallel pass: at decode, every sequence of a batch against
+// its own KV cache. One launch instead of one per sequence, and the pool balances the work of all of
+// them (a decode step of one sequence has only as many tasks as KV heads). Same checks and numerics
+// as attention(); every call is checked before any runs.
+void attention_batch(const KernelContext& ctx, std::span<const AttentionCall> calls);
 
 }  // namespace vidscope::tensor

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "tensor/quantize.h"
@@ -84,21 +85,26 @@ void LanguageModel::run_layer(std::size_t index, const Activation& x, const Tens
   backend_.rope(k.view(), cos, sin, kv_heads, head_dim, k.view());
 
   Activation attn(backend_, rows, heads * head_dim, kOwner);
+  std::vector<backend::AttentionCall> calls;
+  calls.reserve(spans.size());
   for (const TokenSpan& s : spans) {
     const std::int64_t start = cache.length(s.slot);
     const std::int64_t total = start + s.count;
     backend_.copy(k.rows_view(s.row, s.count), rows_of(cache.keys(layer, s.slot, total), start, s.count));
     backend_.copy(v.rows_view(s.row, s.count), rows_of(cache.values(layer, s.slot, total), start, s.count));
-    backend::AttentionParams p;
-    p.q_heads = heads;
-    p.kv_heads = kv_heads;
-    p.head_dim = head_dim;
-    p.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-    p.causal = true;
-    p.query_position = start;
-    backend_.attention(q.rows_view(s.row, s.count), cache.keys(layer, s.slot, total), cache.values(layer, s.slot, total),
-                       p, attn.rows_view(s.row, s.count));
+    backend::AttentionCall& call = calls.emplace_back();
+    call.q = q.rows_view(s.row, s.count);
+    call.k = cache.keys(layer, s.slot, total);
+    call.v = cache.values(layer, s.slot, total);
+    call.params.q_heads = heads;
+    call.params.kv_heads = kv_heads;
+    call.params.head_dim = head_dim;
+    call.params.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    call.params.causal = true;
+    call.params.query_position = start;
+    call.out = attn.rows_view(s.row, s.count);
   }
+  backend_.attention_batch(calls);  // every sequence at once: one parallel pass at decode
   backend_.matmul(attn.view(), l.o.weight, nullptr, y.view());
   backend_.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
 

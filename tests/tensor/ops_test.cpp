@@ -204,7 +204,49 @@ TEST_P(OpsTest, AttentionWithGqaCausalDecodeAndSegments) {
     check_attention(ctx(), 130, 130, p);  // vision-style segments
     WorkerPool pool(2);
     check_attention(KernelContext{kernels_for(GetParam()), &pool}, 130, 130, p);
+    // One decode row on more threads than KV heads: each KV head's query heads are split over tasks.
+    p.segment_bounds = {};
+    p.causal = true;
+    p.query_position = 142;
+    WorkerPool wide_pool(5);
+    check_attention(KernelContext{kernels_for(GetParam()), &wide_pool}, 1, 143, p);
   }
+}
+
+// A decode batch: sequences with their own keys (different lengths, one spanning several key blocks)
+// in one attention_batch call give what each gives alone, bit for bit (the same kernel per row).
+TEST_P(OpsTest, AttentionBatchMatchesOneCallPerSequence) {
+  AttentionParams p;
+  p.q_heads = 12;
+  p.kv_heads = 2;
+  p.head_dim = 128;
+  p.scale = 1.0f / std::sqrt(128.0f);
+  p.causal = true;
+  const int qw = 12 * 128, kw = 2 * 128;
+  const std::vector<int> key_counts = {1, 17, 70, 5};
+  std::vector<std::vector<float>> q, k, v, batched, alone;
+  for (std::size_t s = 0; s < key_counts.size(); ++s) {
+    const auto seed = static_cast<std::uint32_t>(40 + 3 * s);
+    q.push_back(random_values(qw, seed));
+    k.push_back(random_values(key_counts[s] * kw, seed + 1));
+    v.push_back(random_values(key_counts[s] * kw, seed + 2));
+    batched.emplace_back(qw, -1.0f);
+    alone.emplace_back(qw, -2.0f);
+  }
+  WorkerPool pool(2);
+  const KernelContext pooled{kernels_for(GetParam()), &pool};
+  std::vector<AttentionCall> calls;
+  for (std::size_t s = 0; s < key_counts.size(); ++s) {
+    AttentionParams ps = p;
+    ps.query_position = key_counts[s] - 1;
+    calls.push_back({view(q[s], 1, qw), view(k[s], key_counts[s], kw), view(v[s], key_counts[s], kw), ps,
+                     view(batched[s], 1, qw)});
+    attention(ctx(), view(q[s], 1, qw), view(k[s], key_counts[s], kw), view(v[s], key_counts[s], kw), ps,
+              view(alone[s], 1, qw));
+  }
+  attention_batch(pooled, calls);
+  for (std::size_t s = 0; s < key_counts.size(); ++s) EXPECT_EQ(batched[s], alone[s]) << "sequence " << s;
+  attention_batch(pooled, {});  // nothing to do is fine
 }
 
 TEST_P(OpsTest, AttentionRejectsBadBounds) {

@@ -127,6 +127,8 @@ class CpuBackend final : public Backend {
                  const TensorView& out) override {
     tensor::attention(context_, q, k, v, params, out);
   }
+  void attention_batch(std::span<const AttentionCall> calls) override { tensor::attention_batch(context_, calls); }
+
   void copy(const TensorView& src, const TensorView& dst) override {
     if (src.dtype != dst.dtype || src.rows() != dst.rows() || src.cols() != dst.cols()) {
       tensor::fail_view_check("copy", "views differ: " + src.describe() + " vs " + dst.describe());
