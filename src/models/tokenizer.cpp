@@ -2,7 +2,7 @@
 
 #include "base/error.h"
 #include "models/byte_level.h"
-#include "models/json_file.h"
+#include "models/tokenizer_json_reader.h"
 #include "models/utf8.h"
 
 namespace vidscope::models {
@@ -31,26 +31,6 @@ void require_byte_level_component(const json& component, std::string_view what, 
   }
 }
 
-std::vector<std::pair<std::string, std::string>> parse_merges(const json& merges, const std::string& file) {
-  std::vector<std::pair<std::string, std::string>> pairs;
-  pairs.reserve(merges.size());
-  for (const auto& merge : merges) {
-    if (merge.is_string()) {  // older files: "a b"
-      const auto& text = merge.get_ref<const std::string&>();
-      const auto space = text.find(' ');
-      if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos) {
-        throw_input_error(file + ": merge \"" + text + "\" is not two tokens separated by one space");
-      }
-      pairs.emplace_back(text.substr(0, space), text.substr(space + 1));
-    } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
-      pairs.emplace_back(merge[0].get<std::string>(), merge[1].get<std::string>());
-    } else {
-      throw_input_error(file + ": merge " + merge.dump() + " is neither \"a b\" nor [\"a\", \"b\"]");
-    }
-  }
-  return pairs;
-}
-
 void check_bpe_options(const json& model, const std::string& file) {
   if (model.value("type", "") != "BPE") {
     throw_input_error(file + ": model type '" + model.value("type", "") + "' is not supported (supported: BPE)");
@@ -73,15 +53,22 @@ void check_bpe_options(const json& model, const std::string& file) {
 }  // namespace
 
 Tokenizer Tokenizer::load(const std::filesystem::path& tokenizer_json) {
-  return from_json(read_json_file(tokenizer_json), tokenizer_json.string());
+  return from_parts(read_tokenizer_json(tokenizer_json), tokenizer_json.string());
 }
 
 Tokenizer Tokenizer::from_json(const json& root, const std::string& file) {
+  return from_parts(split_tokenizer_json(root, file), file);
+}
+
+Tokenizer Tokenizer::from_parts(TokenizerJsonParts parts, const std::string& file) {
   Tokenizer tokenizer;
+  const json& root = parts.rest;
   try {
     if (!root.is_object() || !root.contains("model")) throw_input_error(file + ": no \"model\" object");
     const json& model = root.at("model");
     check_bpe_options(model, file);
+    if (!parts.has_vocab) throw_input_error(file + ": model.vocab is missing or not an object");
+    if (!parts.has_merges) throw_input_error(file + ": model.merges is missing or not an array");
     tokenizer.nfc_ = parse_normalizer(root.value("normalizer", json()), file);
     tokenizer.pre_tokenizer_ = PreTokenizer::from_json(root.value("pre_tokenizer", json()), file);
     if (!tokenizer.pre_tokenizer_.byte_level()) {
@@ -90,15 +77,13 @@ Tokenizer Tokenizer::from_json(const json& root, const std::string& file) {
     require_byte_level_component(root.value("decoder", json()), "decoder", file);
 
     std::unordered_map<std::string, TokenId> vocab;
-    vocab.reserve(model.at("vocab").size());
+    vocab.reserve(parts.vocab.size());
     TokenId max_id = -1;
-    for (const auto& [token, id] : model.at("vocab").items()) {
-      if (!id.is_number_integer() || id.get<std::int64_t>() < 0 || id.get<std::int64_t>() > (1 << 30)) {
-        throw_input_error(file + ": vocab id for '" + token + "' is not a small non-negative integer");
-      }
-      vocab.emplace(token, id.get<TokenId>());
-      max_id = std::max(max_id, id.get<TokenId>());
+    for (auto& [token, id] : parts.vocab) {
+      max_id = std::max(max_id, id);
+      vocab[std::move(token)] = id;  // a repeated token keeps its last id, as a JSON parser would
     }
+    parts.vocab = {};  // its strings are moved out; give back the list itself before the next step
     for (const auto& entry : root.value("added_tokens", json::array())) {
       AddedToken token;
       token.id = entry.at("id").get<TokenId>();
@@ -120,7 +105,7 @@ Tokenizer Tokenizer::from_json(const json& root, const std::string& file) {
       tokenizer.id_to_token_[token.id] = token.content;
       tokenizer.special_[token.id] = token.special ? 1 : 0;
     }
-    tokenizer.model_ = std::make_shared<const BpeModel>(std::move(vocab), parse_merges(model.at("merges"), file), file);
+    tokenizer.model_ = std::make_shared<const BpeModel>(std::move(vocab), parts.merges, file);
     tokenizer.raw_matcher_ = AddedTokenMatcher(tokenizer.added_tokens_, false);
     tokenizer.normalized_matcher_ = AddedTokenMatcher(tokenizer.added_tokens_, true);
   } catch (const json::exception& e) {

@@ -18,6 +18,8 @@
 
 namespace vidscope::models {
 
+struct TokenizerJsonParts;  // tokenizer_json_reader.h
+
 enum class AddedTokenMode {
   kMatch,   // "<|im_start|>" in the text becomes its single id (Hugging Face's default)
   kAsText,  // added tokens are tokenized as ordinary text; use for untrusted user text
@@ -50,6 +52,7 @@ class Tokenizer {
 
  private:
   Tokenizer() = default;  // only the factories make one, so a Tokenizer always has a model
+  static Tokenizer from_parts(TokenizerJsonParts parts, const std::string& file);
   void encode_plain(std::string_view text, std::vector<TokenId>& ids) const;
   void encode_normalized(std::string_view text, AddedTokenMode mode, std::vector<TokenId>& ids) const;
 
