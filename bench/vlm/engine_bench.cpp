@@ -2,7 +2,7 @@
 // per precision, in a fresh child process each (peak RSS is per process, and only one model is in
 // memory at a time), load time and memory, vision encode, prefill and decode speed, each set against
 // a bound measured in the same child on the same threads (read bandwidth, GEMM FLOP/s).
-//   vlm_engine_bench --model DIR [--precision bf16,int8,int4] [--threads 2] [--decode-steps 16] [--batch 8]
+//   vlm_engine_bench --model DIR [--precision bf16,int8,int4] [--threads 2] [--decode-steps 16] [--decode-rounds 3] [--batch 8]
 //                    [--load-only | --decode-only]   (--decode-only: no vision or prefill; their KV is made up)
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,6 +45,7 @@ Arguments parse(int argc, char** argv) {
     else if (arg == "--threads") a.run.threads = static_cast<unsigned>(std::stoul(value()));
     else if (arg == "--decode-steps") a.run.decode_steps = std::stoi(value());
     else if (arg == "--batch") a.run.batch = std::stoi(value());
+    else if (arg == "--decode-rounds") a.run.decode_rounds = std::stoi(value());
     else if (arg == "--load-only") a.run.load_only = true;
     else if (arg == "--decode-only") a.run.decode_only = true;
     else if (arg == "--precision") {
@@ -54,8 +55,8 @@ Arguments parse(int argc, char** argv) {
     } else throw_usage_error("unknown option " + arg);
   }
   if (a.model_dir.empty()) throw_usage_error("--model DIR is required");
-  if (a.run.threads == 0 || a.run.decode_steps < 1 || a.run.batch < 2) {
-    throw_usage_error("--threads and --decode-steps must be >= 1, --batch >= 2");
+  if (a.run.threads == 0 || a.run.decode_steps < 1 || a.run.decode_rounds < 1 || a.run.batch < 2) {
+    throw_usage_error("--threads, --decode-steps and --decode-rounds must be >= 1, --batch >= 2");
   }
   for (const std::string& p : a.precisions) vlm::parse_weight_precision(p);  // fail before any child starts
   return a;
@@ -170,8 +171,9 @@ int main(int argc, char** argv) {
   try {
     const Arguments a = parse(argc, argv);
     const tensor::CpuFeatures& f = tensor::cpu_features();
-    std::printf("model %s, %u threads, decode %d steps, batch %d; cpu avx2 %d avx512f %d avx512_vnni %d avx512_bf16 %d\n",
-                a.model_dir.c_str(), a.run.threads, a.run.decode_steps, a.run.batch, f.avx2, f.avx512f, f.avx512_vnni,
+    std::printf("model %s, %u threads, decode %d rounds of %d steps (median round), batch %d; cpu avx2 %d avx512f %d "
+                "avx512_vnni %d avx512_bf16 %d\n",
+                a.model_dir.c_str(), a.run.threads, a.run.decode_rounds, a.run.decode_steps, a.run.batch, f.avx2, f.avx512f, f.avx512_vnni,
                 f.avx512_bf16);
     std::vector<std::pair<std::string, bench::EngineNumbers>> rows;
     for (const std::string& p : a.precisions) {

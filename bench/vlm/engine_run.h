@@ -12,7 +12,10 @@ namespace vidscope::bench {
 
 struct EngineRunOptions {
   unsigned threads = 2;
-  int decode_steps = 16;  // tokens per sequence timed at each batch size
+  int decode_steps = 16;  // tokens per sequence in each timed round
+  // Batch-1 and batch-N rounds alternate this many times and each reports its median round: on a
+  // shared machine a neighbour's burst then slows one round, not one batch size's only measurement.
+  int decode_rounds = 3;
   int batch = 8;
   bool load_only = false;  // stop after loading (memory and load time only)
   // Skip vision and prefill: the prompt's KV rows hold made-up values (decode time does not depend

@@ -1,10 +1,10 @@
 // vidscope-make-random-checkpoint: a Hugging Face-layout Qwen2-VL / Qwen2.5-VL model folder with random
 // bf16 weights at the real dimensions, for benchmarks (speed does not depend on weight values).
 //   vidscope-make-random-checkpoint --out DIR [--model qwen2-vl-2b] [--shard-size GB | --single-file]
-//                                   [--seed N] [--threads N]
-// Writes config.json, preprocessor_config.json, generation_config.json and the safetensors (no
-// tokenizer: the engine's probe and benchmarks work on token ids). DIR is created; existing weight
-// files in it are replaced.
+//                                   [--seed N] [--threads N] [--tokenizer FILE]
+// Writes config.json, preprocessor_config.json, generation_config.json and the safetensors; with
+// --tokenizer, a copy of that tokenizer.json too (the benchmarks work on token ids, but loading a real
+// folder includes reading its tokenizer). DIR is created; existing weight files in it are replaced.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +25,7 @@ struct Arguments {
   std::string model = "qwen2-vl-2b";
   bench::RandomWeightsOptions weights;
   unsigned threads = 0;
+  std::filesystem::path tokenizer;  // empty: no tokenizer.json
 };
 
 void usage(std::FILE* to) {
@@ -32,10 +33,11 @@ void usage(std::FILE* to) {
   for (const std::string& n : bench::checkpoint_preset_names()) models += (models.empty() ? "" : ", ") + n;
   std::fprintf(to,
                "usage: vidscope-make-random-checkpoint --out DIR [--model NAME] [--shard-size GB | --single-file]\n"
-               "                                       [--seed N] [--threads N]\n"
+               "                                       [--seed N] [--threads N] [--tokenizer FILE]\n"
                "  --model       %s (default qwen2-vl-2b)\n"
                "  --shard-size  largest shard in GB (10^9 bytes), as the Hub shards (default 4)\n"
-               "  --single-file one model.safetensors, no index\n",
+               "  --single-file one model.safetensors, no index\n"
+               "  --tokenizer   copy this tokenizer.json into DIR (Qwen2-family vocabulary)\n",
                models.c_str());
 }
 
@@ -53,6 +55,7 @@ Arguments parse(int argc, char** argv) {
     else if (arg == "--single-file") a.weights.shard_bytes = 0;
     else if (arg == "--seed") a.weights.seed = std::stoull(value());
     else if (arg == "--threads") a.threads = static_cast<unsigned>(std::stoul(value()));
+    else if (arg == "--tokenizer") a.tokenizer = value();
     else if (arg == "--help" || arg == "-h") {
       usage(stdout);
       std::exit(0);
@@ -83,6 +86,10 @@ int main(int argc, char** argv) {
     write_json(a.out / "config.json", bench::config_json(preset.dims));
     write_json(a.out / "preprocessor_config.json", bench::preprocessor_config_json());
     write_json(a.out / "generation_config.json", bench::generation_config_json());
+    if (!a.tokenizer.empty()) {
+      if (!std::filesystem::is_regular_file(a.tokenizer)) throw_input_error(a.tokenizer.string() + ": no such file");
+      std::filesystem::copy_file(a.tokenizer, a.out / "tokenizer.json", std::filesystem::copy_options::overwrite_existing);
+    }
     tensor::WorkerPool pool(a.threads != 0 ? a.threads : default_thread_count());
     const auto start = std::chrono::steady_clock::now();
     const bench::WrittenWeights w =
