@@ -197,7 +197,7 @@ TEST(Scheduler, AdmissionNeverExceedsTheBudget) {
   };
   std::vector<std::unique_ptr<analyzers::Analyzer>> list;
   for (int i = 0; i < 3; ++i) {
-    list.push_back(make_fake({.name = "a" + std::to_string(i), .resources = {kNeed, 0, 1}, .on_process = track},
+    list.push_back(make_fake({.name = std::string("a") + std::to_string(i), .resources = {kNeed, 0, 1}, .on_process = track},
                              std::make_shared<Observations>()));
   }
   Scheduler scheduler(std::move(list), context(), {budget(kGiB, 8), 3});
@@ -221,7 +221,7 @@ TEST(Scheduler, ThreadBudgetOfOneSerializesSteps) {
   };
   std::vector<std::unique_ptr<analyzers::Analyzer>> list;
   for (int i = 0; i < 3; ++i) {
-    list.push_back(make_fake({.name = "t" + std::to_string(i), .resources = {0, 0, 4}, .on_process = track},
+    list.push_back(make_fake({.name = std::string("t") + std::to_string(i), .resources = {0, 0, 4}, .on_process = track},
                              std::make_shared<Observations>()));
   }
   Scheduler scheduler(std::move(list), context(), {budget(kGiB, 1), 3});
