@@ -106,10 +106,11 @@ TEST_P(MatmulTest, MatchesDoubleReferenceForEveryWeightType) {
   }
 }
 
-// The decode path for quantized weights at every batch size, K around the 32-value blocks and
-// 128-value activation groups (exact, one short, one over, several groups plus a tail).
-TEST_P(MatmulTest, QuantizedGemvAtEveryBatchSize) {
-  for (DType type : {DType::kQ8, DType::kQ4}) {
+// The decode path at every batch size for every weight type (the kernels take 4, 2 or 1 weight rows
+// per pass by batch size; N = 2m + 3 leaves an odd row), K around the 32-value blocks and 128-value
+// activation groups (exact, one short, one over, several groups plus a tail).
+TEST_P(MatmulTest, GemvAtEveryBatchSize) {
+  for (DType type : {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8, DType::kQ4}) {
     for (int m = 1; m <= kGemvMaxRows; ++m) {
       for (int k : {32, 127, 128, 129, 161, 416, 1000}) run_case(GetParam(), 1, type, {m, k, 2 * m + 3}, m % 2 == 0, m % 3 == 0);
     }
