@@ -19,7 +19,7 @@ constexpr std::int64_t kQueriesPerTask = 16;
 // time is this read). The group is split only when whole groups (KV heads times query blocks, over
 // all calls of a batch) would give fewer tasks than threads.
 std::int64_t heads_per_task(std::int64_t group, std::int64_t whole_groups, unsigned threads) {
-  if (whole_groups >= static_cast<std::int64_t>(threads)) return group;
+  if (whole_groups == 0 || whole_groups >= static_cast<std::int64_t>(threads)) return group;  // 0: no queries
   const std::int64_t splits = std::min(group, (static_cast<std::int64_t>(threads) + whole_groups - 1) / whole_groups);
   return (group + splits - 1) / splits;
 }

@@ -247,6 +247,14 @@ TEST_P(OpsTest, AttentionBatchMatchesOneCallPerSequence) {
   attention_batch(pooled, calls);
   for (std::size_t s = 0; s < key_counts.size(); ++s) EXPECT_EQ(batched[s], alone[s]) << "sequence " << s;
   attention_batch(pooled, {});  // nothing to do is fine
+  // A call without query rows (an empty span of a batch) leaves everything alone.
+  std::vector<float> untouched(qw, 7.0f);
+  AttentionParams empty = p;
+  empty.query_position = 0;
+  const AttentionCall no_queries{view(q[0], 0, qw), view(k[0], 1, kw), view(v[0], 1, kw), empty, view(untouched, 0, qw)};
+  attention_batch(pooled, std::span<const AttentionCall>(&no_queries, 1));
+  attention(ctx(), view(q[0], 0, qw), view(k[0], 1, kw), view(v[0], 1, kw), empty, view(untouched, 0, qw));
+  EXPECT_EQ(untouched, std::vector<float>(qw, 7.0f));
 }
 
 TEST_P(OpsTest, AttentionRejectsBadBounds) {
