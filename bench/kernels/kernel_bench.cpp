@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/units.h"
+#include "common/median.h"
 #include "common/stream_read.h"
 #include "tensor/cpu_features.h"
 #include "tensor/kernel_table.h"
@@ -122,9 +123,9 @@ double time_gemv(const KernelContext& ctx, const WeightSet& w, int batch, double
 struct Spread {
   double median, low, high;
 };
-Spread spread(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return {v[v.size() / 2], v.front(), v.back()};
+Spread spread(const std::vector<double>& v) {
+  const auto [low, high] = std::minmax_element(v.begin(), v.end());
+  return {bench::median(v), *low, *high};
 }
 
 // The kernel levels compared in (b): the best one, and the next one down where it exists.

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/median.h"
 #include "machine_bounds.h"
 #include "memory/probe.h"
 #include "vlm/kv_cache.h"
@@ -179,12 +180,6 @@ double time_decode(const vlm::Generator& generator, vlm::KvCache& cache, std::ve
     for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = argmax_row(logits.row(static_cast<std::int64_t>(i)), vocab);
   }
   return (now_s() - start) / steps;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
 // Copies the prompt held in slot 0 into slots 1..n-1, so every sequence of the batch decodes at the

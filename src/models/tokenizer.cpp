@@ -93,7 +93,7 @@ Tokenizer Tokenizer::from_parts(TokenizerJsonParts parts, const std::string& fil
       token.lstrip = entry.value("lstrip", false);
       token.rstrip = entry.value("rstrip", false);
       token.single_word = entry.value("single_word", false);
-      if (token.id < 0 || token.id > (1 << 30)) throw_input_error(file + ": added token id out of range");
+      if (!valid_token_id(token.id)) throw_input_error(file + ": added token id out of range");
       max_id = std::max(max_id, token.id);
       tokenizer.added_tokens_.push_back(std::move(token));
     }

@@ -9,8 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::int64_t kMaxTokenId = std::int64_t{1} << 30;
-
 [[noreturn]] void bad_vocab_id(const std::string& file, const std::string& token) {
   throw_input_error(file + ": vocab id for '" + token + "' is not a small non-negative integer");
 }
@@ -40,7 +38,9 @@ class SplittingHandler {
     return scalar(std::to_string(v), [&] { return dom_.number_integer(v); });
   }
   bool number_unsigned(json::number_unsigned_t v) {
-    if (mode_ == Mode::kVocab) return vocab_id(v > static_cast<json::number_unsigned_t>(kMaxTokenId) ? -1 : static_cast<std::int64_t>(v));
+    if (mode_ == Mode::kVocab) {
+      return vocab_id(v > static_cast<json::number_unsigned_t>(kMaxTokenId) ? -1 : static_cast<std::int64_t>(v));
+    }
     return scalar(std::to_string(v), [&] { return dom_.number_unsigned(v); });
   }
   bool number_float(json::number_float_t v, const json::string_t& text) {
@@ -141,7 +141,7 @@ class SplittingHandler {
     bad_merge(file_, std::string("holding ") + what);
   }
   bool vocab_id(std::int64_t id) {
-    if (id < 0 || id > kMaxTokenId) bad_vocab_id(file_, key_);
+    if (!valid_token_id(id)) bad_vocab_id(file_, key_);
     out_.vocab.emplace_back(std::move(key_), static_cast<TokenId>(id));
     return true;
   }
@@ -181,7 +181,7 @@ TokenizerJsonParts split_tokenizer_json(const json& root, const std::string& fil
     parts.has_vocab = true;
     parts.vocab.reserve(vocab->size());
     for (const auto& [token, id] : vocab->items()) {
-      if (!id.is_number_integer() || id.get<std::int64_t>() < 0 || id.get<std::int64_t>() > kMaxTokenId) {
+      if (!id.is_number_integer() || !valid_token_id(id.get<std::int64_t>())) {
         bad_vocab_id(file, token);
       }
       parts.vocab.emplace_back(token, id.get<TokenId>());

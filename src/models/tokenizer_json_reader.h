@@ -4,6 +4,7 @@
 // take several times their size in small heap blocks, which was most of the host peak while loading a
 // memory-mapped model. read_tokenizer_json streams the file once: vocab and merges go straight into
 // flat lists, everything else (normalizer, pre_tokenizer, added_tokens, ...) becomes a small document.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -14,6 +15,11 @@
 #include "models/bpe_model.h"
 
 namespace vidscope::models {
+
+// The largest token id accepted (vocab and added tokens): far above any real vocabulary, and it
+// keeps a hostile file from sizing the id tables at billions of entries.
+inline constexpr std::int64_t kMaxTokenId = std::int64_t{1} << 30;
+constexpr bool valid_token_id(std::int64_t id) { return id >= 0 && id <= kMaxTokenId; }
 
 struct TokenizerJsonParts {
   // The file with model.vocab and model.merges left empty ({} and []), when it had them.

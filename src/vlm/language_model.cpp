@@ -85,22 +85,23 @@ void LanguageModel::run_layer(std::size_t index, const Activation& x, const Tens
   backend_.rope(k.view(), cos, sin, kv_heads, head_dim, k.view());
 
   Activation attn(backend_, rows, heads * head_dim, kOwner);
+  backend::AttentionParams params;  // the same for every sequence but its query position
+  params.q_heads = heads;
+  params.kv_heads = kv_heads;
+  params.head_dim = head_dim;
+  params.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  params.causal = true;
   std::vector<backend::AttentionCall> calls;
   calls.reserve(spans.size());
   for (const TokenSpan& s : spans) {
     const std::int64_t start = cache.length(s.slot);
-    const std::int64_t total = start + s.count;
-    backend_.copy(k.rows_view(s.row, s.count), rows_of(cache.keys(layer, s.slot, total), start, s.count));
-    backend_.copy(v.rows_view(s.row, s.count), rows_of(cache.values(layer, s.slot, total), start, s.count));
     backend::AttentionCall& call = calls.emplace_back();
+    call.k = cache.keys(layer, s.slot, start + s.count);
+    call.v = cache.values(layer, s.slot, start + s.count);
+    backend_.copy(k.rows_view(s.row, s.count), rows_of(call.k, start, s.count));
+    backend_.copy(v.rows_view(s.row, s.count), rows_of(call.v, start, s.count));
     call.q = q.rows_view(s.row, s.count);
-    call.k = cache.keys(layer, s.slot, total);
-    call.v = cache.values(layer, s.slot, total);
-    call.params.q_heads = heads;
-    call.params.kv_heads = kv_heads;
-    call.params.head_dim = head_dim;
-    call.params.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-    call.params.causal = true;
+    call.params = params;
     call.params.query_position = start;
     call.out = attn.rows_view(s.row, s.count);
   }
