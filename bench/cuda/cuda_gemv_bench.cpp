@@ -14,10 +14,11 @@
 // backend's per-call host work (checks, launch); "host" shows the share of that time the host
 // spent queueing, so a host-bound shape is visible. Lines starting with RESULT are the summary
 // that scripts/gpu-check collects.
-// Usage: cuda_gemv_bench [--quick]
+// Usage: cuda_gemv_bench [--quick | --profile bf16|q8|q4 ROWS]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -113,8 +114,8 @@ struct Activations {
   std::unique_ptr<Buffer> x, y;
 };
 
-void run_dtype(Backend& backend, DType type, double bandwidth, bool quick, const std::vector<float>& source,
-               const Activations& act) {
+void run_dtype(Backend& backend, Backend& gemv_backend, Backend& gemm_backend, DType type, double bandwidth, bool quick,
+               const std::vector<float>& source, const Activations& act) {
   const char* tname = tensor::dtype_name(type).data();
   std::printf("\n== %s weights ==\n", tname);
   std::vector<std::vector<Weight>> layers(kLayers);
@@ -172,6 +173,31 @@ void run_dtype(Backend& backend, DType type, double bandwidth, bool quick, const
                 step.seconds * 1e3, bound * 1e3, bound / step.seconds);
   }
 
+  // The decode step by path at every batch size: the backend's own choice (auto), the GEMV kernels
+  // alone (gemv_backend) and cuBLASLt alone (gemm_backend: x rounded to bf16, q8/q4 weights
+  // dequantized to bf16 panels on every call): the data behind the GEMV row limits.
+  std::printf("  decode step by path, ms (auto / GEMV / cuBLASLt):\n");
+  for (std::int64_t batch : {1, 2, 4, 8, 16}) {
+    const auto step_on = [&](Backend& be) {
+      return time_batches(be, reps, [&] {
+        const auto matmul = [&](const Weight& w) {
+          be.matmul(act.x->view(DType::kF32, {batch, w.shape.k}), w.view, nullptr, act.y->view(DType::kF32, {batch, w.shape.n}));
+        };
+        for (const auto& layer : layers) {
+          for (const Weight& w : layer) matmul(w);
+        }
+        matmul(lm_head);
+      }).seconds;
+    };
+    const double auto_s = step_on(backend);
+    const double gemv_s = batch <= 8 ? step_on(gemv_backend) : 0.0;
+    const double gemm_s = step_on(gemm_backend);
+    std::printf("    batch %2lld: %8.3f / %8.3f / %8.3f\n", static_cast<long long>(batch), auto_s * 1e3, gemv_s * 1e3,
+                gemm_s * 1e3);
+    std::printf("RESULT step_path %s b%lld auto_ms=%.3f gemv_ms=%.3f gemm_ms=%.3f\n", tname, static_cast<long long>(batch),
+                auto_s * 1e3, gemv_s * 1e3, gemm_s * 1e3);
+  }
+
   if (type == DType::kBF16) {
     for (std::int64_t m : {322, 4830}) {
       const Weight& gate = layers[0][4];
@@ -195,11 +221,40 @@ void run_dtype(Backend& backend, DType type, double bandwidth, bool quick, const
 
 }  // namespace
 
+// --profile TYPE ROWS: three matmuls of the gate shape and nothing else, for a profiler (ncu) to
+// look at one kernel without the rest of the bench.
+int profile_one(const std::string& type_name, int rows) {
+  DType type = DType::kBF16;
+  if (type_name == "q8") type = DType::kQ8;
+  if (type_name == "q4") type = DType::kQ4;
+  auto backend = make_cuda_backend();
+  std::vector<float> source(static_cast<std::size_t>(256 * kIntermediate), 0.01f);
+  for (std::size_t i = 0; i < source.size(); ++i) source[i] = static_cast<float>((i * 2654435761u) % 1000) * 1e-4f - 0.05f;
+  const Weight gate = make_weight(*backend, kLayerShapes[4], type, source);
+  auto x = backend->allocate(static_cast<Bytes>(rows) * kHidden * 4, "bench", memory::Purpose::kActivations);
+  auto y = backend->allocate(static_cast<Bytes>(rows) * kIntermediate * 4, "bench", memory::Purpose::kActivations);
+  backend->upload(source.data(), static_cast<Bytes>(rows) * kHidden * 4, *x, 0);
+  for (int i = 0; i < 3; ++i) {
+    backend->matmul(x->view(DType::kF32, {rows, kHidden}), gate.view, nullptr, y->view(DType::kF32, {rows, kIntermediate}));
+  }
+  backend->synchronize();
+  std::printf("profiled %s x%d gate matmuls\n", type_name.c_str(), rows);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   if (cuda_device_count() == 0) {
     std::printf("cuda_gemv_bench: no CUDA device (%s): nothing to measure\n", cuda_unavailable_reason().c_str());
     return 0;
+  }
+  if (argc == 4 && std::strcmp(argv[1], "--profile") == 0) {
+    try {
+      return profile_one(argv[2], std::max(1, std::atoi(argv[3])));
+    } catch (const Error& e) {
+      std::fprintf(stderr, "cuda_gemv_bench: %s\n", e.what());
+      return 1;
+    }
   }
   try {
     auto backend = make_cuda_backend();
@@ -220,13 +275,17 @@ int main(int argc, char** argv) {
       return v;
     }();
     Activations act;
-    act.x = backend->allocate(static_cast<Bytes>(8 * kIntermediate) * 4, "bench", memory::Purpose::kActivations);
-    act.y = backend->allocate(static_cast<Bytes>(8 * kVocab) * 4, "bench", memory::Purpose::kActivations);
-    std::vector<float> x(static_cast<std::size_t>(8 * kIntermediate));
+    act.x = backend->allocate(static_cast<Bytes>(16 * kIntermediate) * 4, "bench", memory::Purpose::kActivations);
+    act.y = backend->allocate(static_cast<Bytes>(16 * kVocab) * 4, "bench", memory::Purpose::kActivations);
+    std::vector<float> x(static_cast<std::size_t>(16 * kIntermediate));
     std::copy_n(source.begin(), x.size(), x.begin());
     backend->upload(x.data(), x.size() * 4, *act.x, 0);
 
-    for (DType type : {DType::kBF16, DType::kQ8, DType::kQ4}) run_dtype(*backend, type, bandwidth, quick, source, act);
+    auto gemv_backend = make_cuda_backend({.gemv_max_rows = 8});
+    auto gemm_backend = make_cuda_backend({.gemv_max_rows = 0});
+    for (DType type : {DType::kBF16, DType::kQ8, DType::kQ4}) {
+      run_dtype(*backend, *gemv_backend, *gemm_backend, type, bandwidth, quick, source, act);
+    }
     std::printf("\nRESULT done\n");
   } catch (const Error& e) {
     std::fprintf(stderr, "cuda_gemv_bench: %s\n", e.what());

@@ -87,6 +87,9 @@ class Backend {
   virtual void upload(const void* host, Bytes bytes, const Buffer& dst, Bytes offset) = 0;
   virtual void download(const Buffer& src, Bytes offset, Bytes bytes, void* host) = 0;
   virtual void synchronize() = 0;
+  // Gives memory the backend caches for reuse (freed activations) back to the device, once the
+  // queued work is done. Callers invoke it when a job ends; a backend that caches nothing ignores it.
+  virtual void release_cached_memory() {}
 
   virtual bool supports_weights(DType dtype) const = 0;
 

@@ -32,8 +32,9 @@ struct BackendRow {
   std::function<std::unique_ptr<Backend>()> make;
   // Why this row cannot run here (the test is then skipped), or empty.
   std::function<std::string()> skip_reason = [] { return std::string(); };
-  // Whether the backend multiplies large-M matmuls in bf16 (then OpCase::bf16_tolerance applies).
-  bool bf16_gemm = false;
+  // Whether the backend rounds operands like the GPU does (then OpCase::gpu_tolerance applies):
+  // large-M matmuls in bf16, and q8/q4 GEMVs with f32 activations where the CPU rounds them to int8.
+  bool gpu_numerics = false;
 };
 
 // gtest prints parameters in test names and ctest listings: the label, not the object's bytes.
@@ -84,9 +85,9 @@ struct OpCase {
   std::int64_t out_rows, out_cols;
   double tolerance;  // normalized error bound vs the scalar reference
   std::function<void(Backend&, const std::vector<TensorView>&, const TensorView&)> run;
-  // The bound for backends whose large-M matmul rounds x and W to bf16 (BackendRow::bf16_gemm);
-  // negative: `tolerance` applies to them too.
-  double bf16_tolerance = -1.0;
+  // The bound for backends with the GPU's rounding (BackendRow::gpu_numerics); negative:
+  // `tolerance` applies to them too.
+  double gpu_tolerance = -1.0;
 };
 
 std::vector<OpCase> op_cases() {
@@ -99,23 +100,29 @@ std::vector<OpCase> op_cases() {
   // <= 2^-9 each), so each product is off by up to ~2^-8; the error of the sum grows with sqrt(K)
   // like the sum itself, which keeps the normalized error near 2^-8 = 0.004: bound 1e-2. f32
   // weights use an f32 GEMM and keep the 1e-5 bound.
+  // q8/q4 GEMV (M <= 24 on the GPU, in blocks of 8 rows): the GPU rounds x to int8 exactly as the
+  // CPU does (activation_int8.h, the same f32 operations), so only the summation order differs:
+  // 1e-5 as above (an H200 run measured at most 6.1e-7 here). On the GPU, bf16/f16 weights take
+  // cuBLASLt (x rounded to bf16) from M = 2 (cuda_kernels.h, gemv_max_rows_for).
   for (DType type : {DType::kF32, DType::kBF16, DType::kF16, DType::kQ8, DType::kQ4}) {
     for (std::int64_t k : {291, 560}) {
       for (std::int64_t m : {1, 3, 8, 9, 37}) {
         OpCase op{"matmul_" + std::string(tensor::dtype_name(type)) + "_m" + std::to_string(m) + "_k" + std::to_string(k),
                   {f32_tensor(m, k, 1), weight_tensor(type, 77, k, 2), f32_tensor(1, 77, 3)}, m, 77, 1e-5,
                   [](Backend& b, const std::vector<TensorView>& in, const TensorView& y) { b.matmul(in[0], in[1], &in[2], y); }};
-        if (type != DType::kF32 && m > 8) op.bf16_tolerance = 1e-2;  // the GPU's GEMV takes M <= 8
+        const bool half = type == DType::kBF16 || type == DType::kF16;
+        if ((half && m > 1) || (!half && type != DType::kF32 && m > 24)) op.gpu_tolerance = 1e-2;  // the GPU's GEMV rows
         ops.push_back(std::move(op));
       }
     }
   }
   // Many output rows: the GPU's GEMV gives each pair of rows one warp (fewer rows split K over
   // 2-4 warps, as every case above does); 20000 rows take that path on GPUs of up to 312
-  // multiprocessors.
+  // multiprocessors. Rows of x within the GEMV limit of each type (1 for bf16).
   for (DType type : {DType::kBF16, DType::kQ4}) {
-    ops.push_back({"matmul_" + std::string(tensor::dtype_name(type)) + "_m3_n20000", {f32_tensor(3, 128, 30),
-                   weight_tensor(type, 20000, 128, 31), f32_tensor(1, 20000, 32)}, 3, 20000, 1e-5,
+    const std::int64_t m = type == DType::kBF16 ? 1 : 3;
+    ops.push_back({"matmul_" + std::string(tensor::dtype_name(type)) + "_m" + std::to_string(m) + "_n20000",
+                   {f32_tensor(m, 128, 30), weight_tensor(type, 20000, 128, 31), f32_tensor(1, 20000, 32)}, m, 20000, 1e-5,
                    [](Backend& b, const std::vector<TensorView>& in, const TensorView& y) { b.matmul(in[0], in[1], &in[2], y); }});
   }
   const auto fn = [](auto f) { return std::function<void(Backend&, const std::vector<TensorView>&, const TensorView&)>(f); };
@@ -156,6 +163,28 @@ std::vector<OpCase> op_cases() {
                                      .query_position = 90};
                    b.attention(in[0], in[1], in[2], p, y);
                  })});
+  // A decode step of four sequences in one attention_batch, caches in slots of 300 rows: causal at
+  // positions 299, 0 and 149 (300, 1 and 150 visible keys) and one non-causal call over a 77-row
+  // cache; 4 query heads on 2 kv heads.
+  for (std::int64_t dim : {128, 80, 256}) {
+    ops.push_back({"attention_batch_decode_d" + std::to_string(dim),
+                   {f32_tensor(4, 4 * dim, 40), f32_tensor(4 * 300, 2 * dim, 41), f32_tensor(4 * 300, 2 * dim, 42)}, 4,
+                   4 * dim, 1e-5, fn([dim](Backend& b, const auto& in, const TensorView& y) {
+                     const std::int64_t position[] = {299, 0, 0, 149};
+                     std::vector<AttentionCall> calls;
+                     for (std::int64_t s = 0; s < 4; ++s) {
+                       AttentionCall& c = calls.emplace_back();
+                       c.q = in[0], c.k = in[1], c.v = in[2], c.out = y;
+                       c.q.data = in[0].row(s), c.q.shape[0] = 1;
+                       c.out.data = y.row(s), c.out.shape[0] = 1;
+                       c.k.data = in[1].row(s * 300), c.v.data = in[2].row(s * 300);
+                       c.k.shape[0] = c.v.shape[0] = s == 2 ? 77 : 300;
+                       c.params = {.q_heads = 4, .kv_heads = 2, .head_dim = dim, .scale = 0.09f, .causal = s != 2,
+                                   .query_position = position[s]};
+                     }
+                     b.attention_batch(calls);
+                   })});
+  }
   ops.push_back({"copy", {f32_tensor(7, 33, 23)}, 7, 33, 0.0,
                  fn([](Backend& b, const auto& in, const TensorView& y) { b.copy(in[0], y); })});
   return ops;
@@ -192,7 +221,7 @@ TEST_P(BackendOpsTest, EveryOpMatchesTheScalarCpuReference) {
       max_err = std::max(max_err, std::fabs(double(got[i]) - expected[i]));
     }
     const double normalized = max_err / (max_ref + 1e-6);
-    const double tolerance = GetParam().bf16_gemm && op.bf16_tolerance >= 0 ? op.bf16_tolerance : op.tolerance;
+    const double tolerance = GetParam().gpu_numerics && op.gpu_tolerance >= 0 ? op.gpu_tolerance : op.tolerance;
     EXPECT_LE(normalized, tolerance) << op.name << " on " << backend->name();
     // Device backends list every op's error, so the margins can be read from one GPU run.
     if (!backend->is_host()) std::printf("op-error %-28s %.3g (bound %.3g)\n", op.name.c_str(), normalized, tolerance);

@@ -1,6 +1,7 @@
 #include "backend/cuda/cuda_backend.h"
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include <cuda_runtime_api.h>
 
 #include "backend/cuda/cuda_context.h"
+#include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_matmul.h"
 #include "backend/cuda/cuda_ops.h"
 #include "backend/cuda/cuda_status.h"
@@ -32,21 +34,32 @@ void check_range(const Buffer& buffer, Bytes offset, Bytes bytes, const char* wh
 
 class CudaBackend;
 
+// A buffer of plain cudaMalloc memory (weights, KV cache, anything long-lived), or, when `stream`
+// is set, of the backend's stream-ordered pool (activations: allocated and freed many times per
+// forward pass, where cudaMalloc/cudaFree would cost more than the kernels and cudaFree would wait
+// for the whole device).
 class CudaBuffer final : public Buffer {
  public:
-  CudaBuffer(void* data, Bytes size, int device, std::atomic<Bytes>* counter, memory::LedgerEntry entry)
-      : Buffer(data, size), device_(device), counter_(counter), entry_(std::move(entry)) {}
+  CudaBuffer(void* data, Bytes size, int device, cudaStream_t stream, std::atomic<Bytes>* counter,
+             memory::LedgerEntry entry)
+      : Buffer(data, size), device_(device), stream_(stream), counter_(counter), entry_(std::move(entry)) {}
   ~CudaBuffer() override {
-    // cudaFree waits for the work queued on the device; an error here (a fault of an earlier
+    // cudaFree waits for the work queued on the device; cudaFreeAsync returns the block to the pool
+    // once the stream has passed the work queued so far. An error here (a fault of an earlier
     // kernel) was or will be reported by the call that waits for that work.
     cudaSetDevice(device_);
-    cudaFree(data());
+    if (stream_ != nullptr) {
+      cudaFreeAsync(data(), stream_);
+    } else {
+      cudaFree(data());
+    }
     (void)cudaGetLastError();
     counter_->fetch_sub(size());
   }
 
  private:
   int device_;
+  cudaStream_t stream_;
   std::atomic<Bytes>* counter_;
   memory::LedgerEntry entry_;  // released after the memory is freed, by member destruction
 };
@@ -59,6 +72,9 @@ class CudaBackend final : public Backend {
     if (device_ < 0 || device_ >= count) {
       throw_usage_error("no CUDA device " + std::to_string(device_) + " (" + std::to_string(count) + " visible)");
     }
+    if (options.gemv_max_rows < -1 || options.gemv_max_rows > cuda::kGemvMaxRows) {
+      throw_usage_error("gemv_max_rows must be -1 (automatic) or 0.." + std::to_string(cuda::kGemvMaxRows));
+    }
     check_cuda(cudaSetDevice(device_), "selecting device " + std::to_string(device_));
     cudaDeviceProp prop{};
     check_cuda(cudaGetDeviceProperties(&prop, device_), "device properties");
@@ -70,14 +86,17 @@ class CudaBackend final : public Backend {
       cudaStreamDestroy(context_.stream);
       cuda::check_cublas(lt, "handle creation");
     }
+    context_.gemv_max_rows = options.gemv_max_rows;
     context_.device = device_;
     context_.scratch = [this](Bytes bytes) { return scratch(bytes); };
+    create_activation_pool();
   }
 
   ~CudaBackend() override {
     cudaSetDevice(device_);
     cudaStreamSynchronize(context_.stream);
     if (scratch_data_ != nullptr) cudaFree(scratch_data_);
+    if (pool_ != nullptr) cudaMemPoolDestroy(pool_);  // gives its memory back to the device
     cublasLtDestroy(context_.lt);
     cudaStreamDestroy(context_.stream);
     (void)cudaGetLastError();
@@ -99,20 +118,40 @@ class CudaBackend final : public Backend {
   Bytes allocated_bytes() const override { return allocated_.load(); }
 
   std::unique_ptr<Buffer> allocate(Bytes bytes, std::string_view owner, memory::Purpose purpose) override {
-    void* data = reserve_device_memory(bytes, owner, allocated_);
+    const bool pooled = purpose == memory::Purpose::kActivations && pool_ != nullptr;
+    void* data = reserve_device_memory(bytes, owner, allocated_, pooled);
     try {
       check_cuda(cudaMemsetAsync(data, 0, bytes, context_.stream), "zero-filling a buffer");
       memory::LedgerEntry entry;
       if (ledger_ != nullptr) entry = ledger_->add(std::string(owner), device(), purpose, bytes);
-      return std::make_unique<CudaBuffer>(data, bytes, device_, &allocated_, std::move(entry));
+      return std::make_unique<CudaBuffer>(data, bytes, device_, pooled ? context_.stream : nullptr, &allocated_,
+                                          std::move(entry));
     } catch (...) {
-      cudaFree(data);
+      if (pooled) {
+        cudaFreeAsync(data, context_.stream);
+      } else {
+        cudaFree(data);
+      }
       allocated_.fetch_sub(bytes);
       throw;
     }
   }
 
-  // Both directions wait for the copy: the host memory is the caller's again on return.
+  // The pool keeps freed activation memory for the next forward pass; once no pooled buffer is
+  // live and the stream is idle, it goes back to the device, so a finished job leaves nothing
+  // behind even while the backend lives on.
+  void release_cached_memory() override {
+    if (pool_ == nullptr) return;
+    select();
+    check_cuda(cudaStreamSynchronize(context_.stream), "an op queued on the stream");
+    check_cuda(cudaMemPoolTrimTo(pool_, 0), "returning cached activation memory");
+  }
+
+  // Both directions leave the host memory the caller's again on return. From ordinary (pageable)
+  // memory, cudaMemcpyAsync returns once the data is staged, so an upload queues behind the work
+  // before it without waiting for the device (the per-step embeddings and rotary tables of a
+  // decode step would otherwise stall the stream three times a token); page-locked memory is copied
+  // by DMA after the call returns, so there we wait.
   void upload(const void* host, Bytes bytes, const Buffer& dst, Bytes offset) override {
     check_range(dst, offset, bytes, "upload");
     if (bytes == 0) return;
@@ -120,7 +159,11 @@ class CudaBackend final : public Backend {
     check_cuda(cudaMemcpyAsync(static_cast<std::uint8_t*>(dst.data()) + offset, host, bytes, cudaMemcpyHostToDevice,
                                context_.stream),
                "upload");
-    check_cuda(cudaStreamSynchronize(context_.stream), "upload");
+    cudaPointerAttributes attributes{};
+    const bool pageable = cudaPointerGetAttributes(&attributes, host) == cudaSuccess &&
+                          attributes.type == cudaMemoryTypeUnregistered;
+    (void)cudaGetLastError();
+    if (!pageable) check_cuda(cudaStreamSynchronize(context_.stream), "upload");
   }
   void download(const Buffer& src, Bytes offset, Bytes bytes, void* host) override {
     check_range(src, offset, bytes, "download");
@@ -177,6 +220,10 @@ class CudaBackend final : public Backend {
     select();
     cuda::attention(context_, q, k, v, params, out);
   }
+  void attention_batch(std::span<const AttentionCall> calls) override {
+    select();
+    cuda::attention_batch(context_, calls);
+  }
   void copy(const TensorView& src, const TensorView& dst) override {
     select();
     cuda::copy(context_, src, dst);
@@ -188,7 +235,7 @@ class CudaBackend final : public Backend {
 
   // cudaMalloc of `bytes` counted in `counter`, within the byte limit; Error(kBudget) otherwise,
   // with nothing left allocated or counted.
-  void* reserve_device_memory(Bytes bytes, std::string_view owner, std::atomic<Bytes>& counter) {
+  void* reserve_device_memory(Bytes bytes, std::string_view owner, std::atomic<Bytes>& counter, bool pooled = false) {
     counter.fetch_add(bytes);
     const Bytes in_use = allocated_.load() + scratch_bytes_.load();
     if (byte_limit_ && in_use > *byte_limit_) {
@@ -200,7 +247,9 @@ class CudaBackend final : public Backend {
     try {
       memory::check_injected_allocation_failure(owner);
       select();
-      const cudaError_t status = cudaMalloc(&data, bytes == 0 ? 1 : bytes);
+      const std::size_t size = bytes == 0 ? 1 : bytes;
+      const cudaError_t status =
+          pooled ? cudaMallocFromPoolAsync(&data, size, pool_, context_.stream) : cudaMalloc(&data, size);
       if (cuda::is_out_of_memory(status)) {
         (void)cudaGetLastError();  // not sticky, but leave no trace for the next call
         throw_budget_error(device_name_ + " (" + name_ + "): cannot allocate " + format_bytes(bytes) + " for " +
@@ -234,12 +283,38 @@ class CudaBackend final : public Backend {
     return scratch_data_;
   }
 
+  // A pool of our own (not the device's default one), so destroying the backend returns all of it
+  // and nothing else in the process shares its cache. Without pool support (old drivers, some
+  // virtualized GPUs) activations fall back to cudaMalloc.
+  void create_activation_pool() {
+    int supported = 0;
+    if (cudaDeviceGetAttribute(&supported, cudaDevAttrMemoryPoolsSupported, device_) != cudaSuccess || supported == 0) {
+      (void)cudaGetLastError();
+      return;
+    }
+    cudaMemPoolProps props{};
+    props.allocType = cudaMemAllocationTypePinned;
+    props.handleTypes = cudaMemHandleTypeNone;
+    props.location.type = cudaMemLocationTypeDevice;
+    props.location.id = device_;
+    if (cudaMemPoolCreate(&pool_, &props) != cudaSuccess) {
+      (void)cudaGetLastError();
+      pool_ = nullptr;
+      return;
+    }
+    std::uint64_t keep = UINT64_MAX;  // keep freed blocks cached until release_cached_memory()
+    if (cudaMemPoolSetAttribute(pool_, cudaMemPoolAttrReleaseThreshold, &keep) != cudaSuccess) {
+      (void)cudaGetLastError();
+    }
+  }
+
   int device_;
   memory::MemoryLedger* ledger_;
   std::optional<Bytes> byte_limit_;
   std::string name_;
   std::string device_name_;
   cuda::CudaContext context_;
+  cudaMemPool_t pool_ = nullptr;
   std::atomic<Bytes> allocated_{0};
   std::mutex scratch_mutex_;
   void* scratch_data_ = nullptr;

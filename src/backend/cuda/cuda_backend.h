@@ -18,6 +18,11 @@ struct CudaBackendOptions {
   int device_index = 0;                    // CUDA device ordinal; the ledger device is "gpu<index>"
   memory::MemoryLedger* ledger = nullptr;  // optional; must outlive the backend's buffers
   std::optional<Bytes> byte_limit;         // allocations past this many live bytes fail
+  // Matmuls with up to this many rows of x (0..8) use the decode GEMV kernels; more rows go through
+  // cuBLASLt, which rounds x to bf16 for non-f32 weights. -1 (the default): per weight type, from
+  // the measurements in docs/benchmarks.md (cuda/cuda_kernels.h, gemv_max_rows_for). A knob for
+  // the benches.
+  int gemv_max_rows = -1;
 };
 
 // GPUs this process can use; 0 (never an exception) when CUDA is not built in, no driver is

@@ -17,6 +17,9 @@ struct CudaContext {
   int device = 0;
   cudaStream_t stream = nullptr;
   cublasLtHandle_t lt = nullptr;
+  // Matmuls with at most this many rows of x take the GEMV kernels; more take cuBLASLt (x rounded to
+  // bf16 for non-f32 weights). 0..kGemvMaxRows, or -1: gemv_max_rows_for(the weight type).
+  int gemv_max_rows = -1;
   // Device memory of at least `bytes` bytes, 256-byte aligned, for use by work queued on `stream`
   // until the next call (growing it waits for the queued work). Throws Error(kBudget) when the
   // device or the backend's byte limit has no room.

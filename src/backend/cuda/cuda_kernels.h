@@ -18,6 +18,17 @@ enum class WeightType : int { kF32 = 0, kF16 = 1, kBF16 = 2, kQ8 = 3, kQ4 = 4 };
 // ---- gemv.cu: decode-sized matmul and weight conversion for the GEMM path ----
 inline constexpr int kGemvMaxRows = 8;  // more rows of x take the cuBLASLt path
 
+// The row limit of the GEMV path per weight type, from the decode step of Qwen2-VL-7B on an H200
+// (docs/benchmarks.md). 16-bit weights: cuBLASLt reads them in place and ran the step in 5.25 ms at
+// 2 rows and 5.37 at 8, against the GEMV's 5.83 and 19.0 (it re-reads the f32 x of every row for
+// each pair of weight rows), so the GEMV keeps 1 row (4.36 ms, exact f32 x). f32, q8, q4: cuBLASLt
+// needs a bf16 copy of W on every call (25-28 ms for q8/q4); the GEMV (8.4 / 11.0 ms at 8 rows)
+// takes up to 8 rows, and up to kGemvRowBlocksMaxRows in blocks of 8.
+constexpr int gemv_max_rows_for(WeightType type) {
+  return type == WeightType::kBF16 || type == WeightType::kF16 ? 1 : kGemvMaxRows;
+}
+inline constexpr int kGemvRowBlocksMaxRows = 24;  // 3 GEMV passes ~ one bf16 conversion of W + GEMM
+
 struct GemvLaunch {
   WeightType type = WeightType::kF32;
   const void* w = nullptr;       // [n, k] rows of type `type`, w_stride_bytes apart
@@ -37,6 +48,26 @@ struct GemvLaunch {
 // The alignment in bytes the vector loads of `type` need of W's base address and row stride.
 std::size_t gemv_vector_alignment(WeightType type);
 cudaError_t launch_gemv(const GemvLaunch& args, cudaStream_t stream);
+
+// The current device's multiprocessor count (asked once per device).
+int gemv_multiprocessor_count();
+
+// ---- gemv_int8.cu: q8/q4 GEMV with x rounded to int8 as the CPU does (tensor/activation_int8.h) ----
+inline constexpr int kInt8ActivationBlock = 32;
+
+// x quantized per block of 32: codes [rows][row_bytes] (row_bytes = blocks * 32, a multiple of 16,
+// the buffer 16-byte aligned), scales d and code sums [rows][blocks].
+struct Int8Rows {
+  signed char* codes = nullptr;
+  float* scales = nullptr;
+  int* sums = nullptr;
+  std::int64_t blocks = 0;
+  std::int64_t row_bytes = 0;
+};
+cudaError_t launch_quantize_activations(const float* x, std::int64_t x_stride, int rows, std::int64_t k,
+                                        const Int8Rows& out, cudaStream_t stream);
+// a.type is kQ8 or kQ4; a.x is not read (x is the quantized rows).
+cudaError_t launch_gemv_int8(const GemvLaunch& a, const Int8Rows& x, cudaStream_t stream);
 
 // dst (dense bf16 [rows, cols]) = x rounded to nearest-even bf16.
 cudaError_t launch_f32_to_bf16(const float* x, std::int64_t x_stride, std::int64_t rows, std::int64_t cols,
@@ -96,5 +127,30 @@ struct AttentionLaunch {
   int segment_count = 0;
 };
 cudaError_t launch_attention(const AttentionLaunch& a, cudaStream_t stream);
+
+// ---- decode_attention.cu: one query row per call, many calls per launch ----
+inline constexpr int kDecodeAttentionMaxKeys = 16384;   // scores of one call live in shared memory
+inline constexpr int kDecodeAttentionMaxHeadDim = 256;
+
+// One sequence's decode step: q [q_heads * head_dim], keys/values [keys rows] of a KV cache with
+// kv_heads * head_dim values per row (k_stride / v_stride floats apart), out [q_heads * head_dim].
+// Every pointer and stride 16-byte aligned, head_dim a multiple of 4 (decode_attention_fits).
+struct DecodeAttentionCall {
+  const float* q = nullptr;
+  const float* k = nullptr;
+  const float* v = nullptr;
+  float* out = nullptr;
+  std::int64_t k_stride = 0;
+  std::int64_t v_stride = 0;
+  int keys = 0;  // the keys the query sees: rows [0, keys)
+  int q_heads = 1;
+  int kv_heads = 1;
+  int head_dim = 0;
+  float scale = 1.0f;
+};
+bool decode_attention_fits(const DecodeAttentionCall& call);
+// `calls` is a device array of `count` calls; max_* bound the fields over all of them.
+cudaError_t launch_decode_attention(const DecodeAttentionCall* calls, int count, int max_q_heads, int max_keys,
+                                    int max_head_dim, cudaStream_t stream);
 
 }  // namespace vidscope::backend::cuda

@@ -126,6 +126,23 @@ void run_gemv(const CudaContext& ctx, const TensorView& x, const TensorView& w, 
   a.y_stride = float_stride("matmul", y);
   a.vector_loads = aligned(w.data, w.rows() > 1 ? w.row_stride : 16, gemv_vector_alignment(a.type)) &&
                    aligned(x.data, x.rows() > 1 ? x.row_stride : 16, 16);
+  if (a.type == WeightType::kQ8 || a.type == WeightType::kQ4) {
+    // x rounded to int8 in the scratch area (codes, then scales, then sums), as the CPU does; the
+    // kernel reads those, so only W's alignment decides the vector loads.
+    a.vector_loads = aligned(w.data, w.rows() > 1 ? w.row_stride : 16, gemv_vector_alignment(a.type));
+    Int8Rows q;
+    q.blocks = (a.k + kInt8ActivationBlock - 1) / kInt8ActivationBlock;
+    q.row_bytes = q.blocks * kInt8ActivationBlock;
+    const Bytes codes = (static_cast<Bytes>(a.rows * q.row_bytes) + 255) / 256 * 256;
+    const Bytes floats = (static_cast<Bytes>(a.rows * q.blocks) * 4 + 255) / 256 * 256;
+    auto* base = static_cast<std::uint8_t*>(ctx.scratch(codes + 2 * floats));
+    q.codes = reinterpret_cast<signed char*>(base);
+    q.scales = reinterpret_cast<float*>(base + codes);
+    q.sums = reinterpret_cast<int*>(base + codes + floats);
+    check_cuda(launch_quantize_activations(a.x, a.x_stride, a.rows, a.k, q, ctx.stream), "int8 rounding of x");
+    check_cuda(launch_gemv_int8(a, q, ctx.stream), "GEMV launch");
+    return;
+  }
   check_cuda(launch_gemv(a, ctx.stream), "GEMV launch");
 }
 
@@ -180,7 +197,8 @@ bool run_gemm(const CudaContext& ctx, const TensorView& x, const TensorView& w, 
 }
 
 // The GEMV over kGemvMaxRows rows of x at a time: slow for large M (W is read M/8 times) but
-// exact, and it takes any alignment, so it stands in when cuBLASLt has no algorithm.
+// exact, and it takes any alignment, so it stands in when cuBLASLt has no algorithm; for q8/q4
+// weights and a few blocks of rows it is also the faster path (kGemvRowBlocksMaxRows).
 void run_gemv_in_row_blocks(const CudaContext& ctx, const TensorView& x, const TensorView& w, const float* bias,
                             const TensorView& y) {
   for (std::int64_t m0 = 0; m0 < x.rows(); m0 += kGemvMaxRows) {
@@ -211,8 +229,13 @@ void matmul(const CudaContext& ctx, const TensorView& x, const TensorView& w, co
     }
     return;
   }
-  if (x.rows() <= kGemvMaxRows) {
+  const auto type = static_cast<WeightType>(w.dtype);
+  const bool automatic = ctx.gemv_max_rows < 0;
+  const bool quantized = type == WeightType::kQ8 || type == WeightType::kQ4;
+  if (x.rows() <= (automatic ? gemv_max_rows_for(type) : ctx.gemv_max_rows)) {
     run_gemv(ctx, x, w, bias_data, y);
+  } else if (automatic && quantized && x.rows() <= kGemvRowBlocksMaxRows) {
+    run_gemv_in_row_blocks(ctx, x, w, bias_data, y);  // cheaper than a bf16 copy of W
   } else if (!run_gemm(ctx, x, w, bias_data, y)) {
     run_gemv_in_row_blocks(ctx, x, w, bias_data, y);
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_status.h"
@@ -134,6 +135,46 @@ void attention(const CudaContext& ctx, const TensorView& q, const TensorView& k,
   check_cuda(launch_attention(a, ctx.stream), "attention");
 }
 
+void attention_batch(const CudaContext& ctx, std::span<const tensor::AttentionCall> calls) {
+  std::vector<DecodeAttentionCall> decode;
+  int max_heads = 1, max_keys = 0, max_dim = 4;
+  for (const tensor::AttentionCall& call : calls) {
+    check_attention(call.q, call.k, call.v, call.params, call.out);
+    const tensor::AttentionParams& p = call.params;
+    DecodeAttentionCall d;
+    d.q = floats(call.q);
+    d.k = floats(call.k);
+    d.v = floats(call.v);
+    d.out = static_cast<float*>(call.out.data);
+    d.k_stride = float_stride("attention", call.k);
+    d.v_stride = float_stride("attention", call.v);
+    // One query at query_position sees keys [0, query_position + 1) when causal, all otherwise.
+    const std::int64_t visible = p.causal ? std::min(call.k.rows(), p.query_position + 1) : call.k.rows();
+    d.keys = static_cast<int>(std::clamp<std::int64_t>(visible, 0, kDecodeAttentionMaxKeys + 1));
+    d.q_heads = static_cast<int>(p.q_heads);
+    d.kv_heads = static_cast<int>(p.kv_heads);
+    d.head_dim = static_cast<int>(p.head_dim);
+    d.scale = p.scale;
+    if (call.q.rows() != 1 || !p.segment_bounds.empty() || !decode_attention_fits(d)) {
+      attention(ctx, call.q, call.k, call.v, p, call.out);
+      continue;
+    }
+    max_heads = std::max(max_heads, d.q_heads);
+    max_keys = std::max(max_keys, d.keys);
+    max_dim = std::max(max_dim, d.head_dim);
+    decode.push_back(d);
+  }
+  if (decode.empty()) return;
+  // The descriptors travel through the scratch area like the segment bounds of attention().
+  const Bytes bytes = decode.size() * sizeof(DecodeAttentionCall);
+  auto* device_calls = static_cast<DecodeAttentionCall*>(ctx.scratch(bytes));
+  check_cuda(cudaMemcpyAsync(device_calls, decode.data(), bytes, cudaMemcpyHostToDevice, ctx.stream),
+             "upload of decode attention calls");
+  check_cuda(launch_decode_attention(device_calls, static_cast<int>(decode.size()), max_heads, max_keys, max_dim,
+                                     ctx.stream),
+             "decode attention");
+}
+
 void copy(const CudaContext& ctx, const TensorView& src, const TensorView& dst) {
   if (src.dtype != dst.dtype || src.rows() != dst.rows() || src.cols() != dst.cols()) {
     tensor::fail_view_check("copy", "views differ: " + src.describe() + " vs " + dst.describe());
@@ -142,6 +183,12 @@ void copy(const CudaContext& ctx, const TensorView& src, const TensorView& dst) 
   if (src.rows() == 0 || row == 0) return;
   const std::size_t src_pitch = src.rows() > 1 ? src.row_stride : row;
   const std::size_t dst_pitch = dst.rows() > 1 ? dst.row_stride : row;
+  if (src_pitch == row && dst_pitch == row) {  // one linear copy: the 2D engine path is slower
+    check_cuda(cudaMemcpyAsync(dst.data, src.data, row * static_cast<std::size_t>(src.rows()), cudaMemcpyDeviceToDevice,
+                               ctx.stream),
+               "copy");
+    return;
+  }
   check_cuda(cudaMemcpy2DAsync(dst.data, dst_pitch, src.data, src_pitch, row, static_cast<std::size_t>(src.rows()),
                                cudaMemcpyDeviceToDevice, ctx.stream),
              "copy");

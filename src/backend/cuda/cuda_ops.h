@@ -2,6 +2,7 @@
 // The non-matmul ops of the CUDA backend: shape checks as tensor/ops.h and tensor/attention.h,
 // then the kernels of elementwise.cu and attention.cu (or a 2-D memcpy for copy).
 #include <cstdint>
+#include <span>
 
 #include "backend/cuda/cuda_context.h"
 #include "tensor/attention.h"
@@ -23,6 +24,9 @@ void rope(const CudaContext& ctx, const TensorView& x, const TensorView& cos, co
           std::int64_t head_dim, const TensorView& y);
 void attention(const CudaContext& ctx, const TensorView& q, const TensorView& k, const TensorView& v,
                const tensor::AttentionParams& params, const TensorView& out);
+// Every call of a decode step: the one-query-row calls that fit the decode kernel go in one launch,
+// the rest one by one through attention().
+void attention_batch(const CudaContext& ctx, std::span<const tensor::AttentionCall> calls);
 void copy(const CudaContext& ctx, const TensorView& src, const TensorView& dst);
 
 }  // namespace vidscope::backend::cuda

@@ -1,16 +1,14 @@
-// Decode-sized matmul (y = x W^T + bias for 1..8 rows of x) and the weight/activation conversions
-// of the GEMM path. The GEMV is memory bound: every weight byte is read once per call, so the
-// kernel is built around the loads. Each warp (or 2-4 warps, see gemv_kernel) owns kRowsPerWarp
-// output rows (a pair of weight rows, so each x value fetched serves both), its lanes stride along
-// K one "word" at a time — 16 bytes
-// for f32/f16/bf16 (uint4), 4 bytes for q8 (the CPU layout puts a 4-byte scale in front of K int8
-// values, so q8 rows are only 4-byte aligned), two 18-byte q4 blocks (nine 4-byte words) — with
-// 64-72 bytes in flight per lane before the first is used (what a warp needs to cover HBM latency
-// when the rows are few, e.g. N = 3584). Weights are loaded with the streaming
-// cache hint (read once), x through the read-only path (re-read by every warp, stays in L1/L2).
-// Accumulation is f32 of exactly dequantized weights, as the CPU kernels: results differ from
-// them only by summation order. Columns past the last whole word (and every column when the
-// pointers do not allow vector loads) go through a scalar path that reads any alignment.
+// Decode-sized matmul (y = x W^T + bias for 1..8 rows of x) for f32/f16/bf16 weights, and the
+// weight/activation conversions of the GEMM path (q8/q4 GEMVs are in gemv_int8.cu). The GEMV is
+// memory bound: every weight byte is read once per call, so the kernel is built around the loads.
+// Each warp (or 2-4 warps, see gemv_kernel) owns kRowsPerWarp output rows (a pair of weight rows,
+// so each x value fetched serves both), its lanes stride along K one 16-byte word at a time, with
+// 64 bytes in flight per lane before the first is used (what a warp needs to cover HBM latency
+// when the rows are few, e.g. N = 3584). Weights are loaded with the streaming cache hint (read
+// once), x through the read-only path (re-read by every warp, stays in L1/L2). Accumulation is
+// f32 of exactly converted weights, as the CPU kernels: results differ from them only by
+// summation order. Columns past the last whole word (and every column when the pointers do not
+// allow vector loads) go through a scalar path that reads any alignment.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -108,48 +106,19 @@ struct Traits<WeightType::kBF16> : HalfTraits<true> {};
 template <>
 struct Traits<WeightType::kF16> : HalfTraits<false> {};
 
+// q8 and q4 are multiplied by gemv_int8.cu (int8 activations); here they only need their values
+// one at a time, for the bf16 conversion of the GEMM path.
 template <>
 struct Traits<WeightType::kQ8> {
-  using Word = unsigned;
-  static constexpr int kElems = 4;
-  static constexpr int kUnroll = 8;  // 8 words x 2 rows: 64 bytes in flight per lane, as bf16
-  __device__ static Word load(const unsigned char* row, std::int64_t u) {
-    return __ldcs(reinterpret_cast<const unsigned*>(row + 4) + u);
-  }
   __device__ static float scalar(const unsigned char* row, std::int64_t k) {
     return static_cast<float>(static_cast<signed char>(row[4 + k]));
   }
   __device__ static float row_scale(const unsigned char* row) { return load_f32_unaligned(row); }
-  __device__ static float code(unsigned w, int byte) {
-    return static_cast<float>(static_cast<signed char>((w >> (8 * byte)) & 0xffu));
-  }
-  template <int R>
-  __device__ static void accumulate(const Word& w, std::int64_t u, const float* x, std::int64_t xs, int rows,
-                                    float (&acc)[R]) {
-    const float w0 = code(w, 0), w1 = code(w, 1), w2 = code(w, 2), w3 = code(w, 3);
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      if (r < rows) acc[r] += dot4(load_x4(x + r * xs, u * 4), w0, w1, w2, w3);
-    }
-  }
 };
 
-// q4: a word is two blocks (36 bytes, nine 4-byte words, 64 elements). Block 0 is bytes 0..17
-// (scale in bytes 0-1, nibbles 2..17), block 1 bytes 18..35 (scale 18-19, nibbles 20..35).
+// q4: blocks of 18 bytes, an f16 scale then 16 bytes of nibbles (code + 8; low nibbles values 0..15).
 template <>
 struct Traits<WeightType::kQ4> {
-  struct Word {
-    unsigned v[9];
-  };
-  static constexpr int kElems = 64;
-  static constexpr int kUnroll = 1;
-  __device__ static Word load(const unsigned char* row, std::int64_t u) {
-    const unsigned* p = reinterpret_cast<const unsigned*>(row) + u * 9;
-    Word w;
-#pragma unroll
-    for (int i = 0; i < 9; ++i) w.v[i] = __ldcs(p + i);
-    return w;
-  }
   __device__ static float scalar(const unsigned char* row, std::int64_t k) {
     const unsigned char* block = row + (k / 32) * 18;
     const int j = static_cast<int>(k % 32);
@@ -158,37 +127,6 @@ struct Traits<WeightType::kQ4> {
     return f16_bits(unsigned(block[0]) | (unsigned(block[1]) << 8)) * static_cast<float>(code);
   }
   __device__ static float row_scale(const unsigned char*) { return 1.0f; }
-  // Four nibble bytes j..j+3 of a block: elements j.. (low nibbles) and j+16.. (high nibbles).
-  __device__ static float nibbles_dot(unsigned bytes, const float4 lo, const float4 hi) {
-    const auto low = [bytes](int b) { return static_cast<float>(static_cast<int>((bytes >> (8 * b)) & 0xfu) - 8); };
-    const auto high = [bytes](int b) { return static_cast<float>(static_cast<int>((bytes >> (8 * b + 4)) & 0xfu) - 8); };
-    return dot4(lo, low(0), low(1), low(2), low(3)) + dot4(hi, high(0), high(1), high(2), high(3));
-  }
-  template <int R>
-  __device__ static void accumulate(const Word& w, std::int64_t u, const float* x, std::int64_t xs, int rows,
-                                    float (&acc)[R]) {
-    const float d0 = f16_bits(w.v[0] & 0xffffu);
-    const float d1 = f16_bits(w.v[4] >> 16);
-    unsigned n0[4], n1[4];
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      n0[i] = __funnelshift_r(w.v[i], w.v[i + 1], 16);  // bytes 2+4i .. 5+4i
-      n1[i] = w.v[5 + i];
-    }
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      if (r < rows) {
-        const float* xr = x + r * xs + u * 64;
-        float s0 = 0.0f, s1 = 0.0f;
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          s0 += nibbles_dot(n0[i], load_x4(xr, 4 * i), load_x4(xr, 16 + 4 * i));
-          s1 += nibbles_dot(n1[i], load_x4(xr, 32 + 4 * i), load_x4(xr, 48 + 4 * i));
-        }
-        acc[r] += d0 * s0 + d1 * s1;
-      }
-    }
-  }
 };
 
 // `split` warps (1, 2 or 4, dividing kWarpsPerBlock) share one pair of rows, their lanes
@@ -213,9 +151,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_kernel(GemvLau
   }
   float acc[kRowsPerWarp][R] = {};
 
-  // Eight rows of x do eight times the arithmetic per word: fewer words in flight suffice (and
-  // keep q8's registers from spilling).
-  constexpr int kUnroll = R >= 8 && Tr::kUnroll > 4 ? 4 : Tr::kUnroll;
+  constexpr int kUnroll = Tr::kUnroll;
   const std::int64_t words = active && a.vector_loads ? a.k / Tr::kElems : 0;
   const std::int64_t first = static_cast<std::int64_t>(part) * kWarpSize + lane;
   const std::int64_t stride = static_cast<std::int64_t>(split) * kWarpSize;
@@ -307,20 +243,6 @@ cudaError_t launch_gemv_typed(const GemvLaunch& a, int multiprocessors, cudaStre
   return cudaGetLastError();
 }
 
-// The current device's multiprocessor count (asked once per device; 132 on an H100 SXM).
-int multiprocessor_count() {
-  constexpr int kMaxDevices = 64;
-  static std::atomic<int> cached[kMaxDevices];  // 0: not asked yet
-  int device = 0;
-  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= kMaxDevices) return 132;
-  int count = cached[device].load(std::memory_order_relaxed);
-  if (count == 0) {
-    if (cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count <= 0) count = 132;
-    cached[device].store(count, std::memory_order_relaxed);
-  }
-  return count;
-}
-
 template <WeightType T>
 __global__ void weights_to_bf16_kernel(const unsigned char* w, std::size_t stride, std::int64_t rows,
                                        std::int64_t cols, __nv_bfloat16* dst) {
@@ -358,18 +280,32 @@ unsigned convert_blocks(std::int64_t total) {
 
 }  // namespace
 
+// The current device's multiprocessor count (asked once per device; 132 on an H100 SXM).
+int gemv_multiprocessor_count() {
+  constexpr int kMaxDevices = 64;
+  static std::atomic<int> cached[kMaxDevices];  // 0: not asked yet
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= kMaxDevices) return 132;
+  int count = cached[device].load(std::memory_order_relaxed);
+  if (count == 0) {
+    if (cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count <= 0) count = 132;
+    cached[device].store(count, std::memory_order_relaxed);
+  }
+  return count;
+}
+
 std::size_t gemv_vector_alignment(WeightType type) {
   return (type == WeightType::kQ8 || type == WeightType::kQ4) ? 4 : 16;
 }
 
 cudaError_t launch_gemv(const GemvLaunch& a, cudaStream_t stream) {
-  const int sms = multiprocessor_count();
+  const int sms = gemv_multiprocessor_count();
   switch (a.type) {
     case WeightType::kF32: return launch_gemv_typed<WeightType::kF32>(a, sms, stream);
     case WeightType::kF16: return launch_gemv_typed<WeightType::kF16>(a, sms, stream);
     case WeightType::kBF16: return launch_gemv_typed<WeightType::kBF16>(a, sms, stream);
-    case WeightType::kQ8: return launch_gemv_typed<WeightType::kQ8>(a, sms, stream);
-    case WeightType::kQ4: return launch_gemv_typed<WeightType::kQ4>(a, sms, stream);
+    case WeightType::kQ8:
+    case WeightType::kQ4: break;  // launch_gemv_int8
   }
   return cudaErrorInvalidValue;
 }

@@ -1,0 +1,237 @@
+// The VLM engine with its language model on the GPU (EngineOptions::device = "cuda"), on a model
+// folder (random weights at real dimensions from vidscope-make-random-checkpoint; speed does not
+// depend on the values):
+//   load:    wall time; host peak RSS (VmHWM) above the baseline of a process that has already set up
+//            CUDA and cuBLASLt (the target: <= 1.5 GiB for a 15.5 GiB bf16 checkpoint); GPU
+//            memory taken;
+//   prefill: one segment's prompt of 322 tokens, 288 of them video rows (random values: the vision
+//            tower runs on the CPU and is not part of this bench);
+//   decode:  ms per step at batch 1, 8 and 15 (greedy, logits downloaded every step), and batch 1 as
+//            a fraction of the HBM bound: weight bytes read per step (decoder layers + lm_head) over
+//            the device-to-device copy bandwidth (read + write) measured in the same run;
+//   job:     the seeds' job for the language model: 15 prompts prefilled, then 64 tokens decoded for
+//            all 15 together;
+//   release: GPU memory in use after the engine is gone against before it loaded.
+// Lines starting with RESULT are what scripts/gpu-check collects.
+// Usage: cuda_engine_bench --model DIR [--precision auto|bf16|int8|int4] [--steps N]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/cuda/cuda_backend.h"
+#include "base/error.h"
+#include "base/units.h"
+#include "memory/probe.h"
+#include "vlm/kv_cache.h"
+#include "vlm/vlm_engine.h"
+
+using namespace vidscope;
+
+namespace {
+
+constexpr int kVisualTokens = 288;  // a 2 x 24 x 24 video grid after the 2 x 2 merge
+constexpr int kTextBefore = 16, kTextAfter = 16;
+constexpr int kSegments = 15;
+constexpr int kJobTokens = 64;
+
+double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+double mib(Bytes b) { return static_cast<double>(b) / static_cast<double>(kMiB); }
+
+Bytes gpu_used() {
+  auto probe = backend::make_cuda_backend();
+  const backend::DeviceMemory m = probe->memory();
+  return m.total - m.free;
+}
+
+Bytes view_bytes(const tensor::TensorView& v) { return static_cast<Bytes>(v.rows()) * v.row_stride; }
+
+Bytes decode_weight_bytes(const vlm::LanguageWeights& w) {
+  Bytes total = view_bytes(w.lm_head.weight);
+  for (const auto& l : w.layers) {
+    for (const vlm::Linear* lin : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) total += view_bytes(lin->weight);
+  }
+  return total;
+}
+
+double copy_bandwidth(backend::Backend& be) {
+  auto a = be.allocate(kGiB, "bench", memory::Purpose::kScratch);
+  auto b = be.allocate(kGiB, "bench", memory::Purpose::kScratch);
+  const auto va = a->view(tensor::DType::kF32, {16384, 16384}), vb = b->view(tensor::DType::kF32, {16384, 16384});
+  be.copy(va, vb);
+  be.synchronize();
+  constexpr int kReps = 20;
+  const double start = now_s();
+  for (int i = 0; i < kReps; ++i) be.copy(va, vb);
+  be.synchronize();
+  return 2.0 * static_cast<double>(kGiB) * kReps / (now_s() - start);
+}
+
+vlm::PreparedPrompt make_prompt(const vlm::VlmEngine& engine, const vlm::Activation& video) {
+  const auto& t = engine.config().tokens;
+  vlm::PreparedPrompt p;
+  for (int i = 0; i < kTextBefore; ++i) p.ids.push_back(1000 + 37 * i);
+  p.ids.push_back(static_cast<std::int32_t>(t.vision_start_token_id));
+  p.ids.insert(p.ids.end(), kVisualTokens, static_cast<std::int32_t>(t.video_token_id));
+  p.ids.push_back(static_cast<std::int32_t>(t.vision_end_token_id));
+  for (int i = 0; i < kTextAfter; ++i) p.ids.push_back(2000 + 53 * i);
+  const std::vector<vlm::GridThw> grids = {{2, 24, 24}};
+  const std::vector<double> second_per_grid = {1.0};
+  p.positions = engine.positions_for(p.ids, {}, grids, second_per_grid);
+  p.video_embeddings = &video;
+  return p;
+}
+
+struct DecodeTiming {
+  double step_s = 0;
+  double host_share = 0;  // of the step, the host's time to queue it (up to the logits download)
+};
+
+// Greedy decode of `steps` steps for the given slots.
+DecodeTiming time_decode(const vlm::VlmEngine& engine, vlm::KvCache& cache, std::int64_t batch, std::int64_t rope_delta,
+                         int steps) {
+  const vlm::Generator& gen = engine.generator();
+  const std::int64_t vocab = engine.language_model().vocab_size();
+  std::vector<std::int64_t> slots(static_cast<std::size_t>(batch));
+  for (std::size_t i = 0; i < slots.size(); ++i) slots[i] = static_cast<std::int64_t>(i);
+  std::vector<std::int32_t> ids(slots.size(), 100);
+  const std::vector<std::int64_t> deltas(slots.size(), rope_delta);
+  std::vector<float> host;
+  const double start = now_s();
+  double queueing = 0;
+  for (int s = 0; s < steps; ++s) {
+    const double step_start = now_s();
+    const vlm::Activation logits = gen.decode_step(ids, slots, deltas, cache);
+    queueing += now_s() - step_start;
+    const float* rows = logits.host_rows(host);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const float* row = rows + i * static_cast<std::size_t>(vocab);
+      ids[i] = static_cast<std::int32_t>(std::max_element(row, row + vocab) - row);
+    }
+  }
+  const double total = now_s() - start;
+  return {total / steps, queueing / total};
+}
+
+int run(const std::string& model, const std::string& precision, int steps) {
+  { auto warm = backend::make_cuda_backend(); }  // CUDA and cuBLASLt set up: part of the baseline
+  const Bytes rss_baseline = memory::read_process_memory_without_pss().rss;
+  const Bytes gpu_before = gpu_used();
+  std::printf("device: %s\n", backend::make_cuda_backend()->name().c_str());
+  double bandwidth = 0, prefill_s = 0, job_s = 0;
+  DecodeTiming d1, d8, d15;
+  Bytes weight_bytes = 0, peak_above = 0, gpu_loaded = 0;
+  double load_s = 0;
+  {
+    vlm::EngineOptions options;
+    options.device = "cuda";
+    options.precision = vlm::parse_weight_precision(precision);
+    double start = now_s();
+    const auto engine = vlm::VlmEngine::load(model, options);
+    load_s = now_s() - start;
+    const Bytes hwm = memory::read_process_memory_without_pss().peak_rss;
+    peak_above = hwm > rss_baseline ? hwm - rss_baseline : 0;
+    gpu_loaded = gpu_used() - gpu_before;
+    weight_bytes = decode_weight_bytes(engine->weights().language());
+    std::printf("load: %.2f s, host peak RSS %.0f MiB above the baseline (%.0f MiB), GPU memory %.0f MiB\n", load_s,
+                mib(peak_above), mib(rss_baseline), mib(gpu_loaded));
+    std::printf("RESULT engine load s=%.2f host_peak_above_baseline_mib=%.0f gpu_mib=%.0f\n", load_s, mib(peak_above),
+                mib(gpu_loaded));
+
+    const vlm::LanguageModel& lm = engine->language_model();
+    vlm::Activation video(engine->host_backend(), kVisualTokens, lm.hidden_size(), "bench");
+    std::uint32_t state = 99;
+    for (std::int64_t i = 0; i < kVisualTokens * lm.hidden_size(); ++i) {
+      state = state * 1664525u + 1013904223u;
+      video.data()[i] = (static_cast<float>(state >> 8) / 16777216.0f - 0.5f);
+    }
+    const vlm::PreparedPrompt prompt = make_prompt(*engine, video);
+    const auto tokens = static_cast<std::int64_t>(prompt.ids.size());
+    const int layers = static_cast<int>(lm.config().num_hidden_layers);
+    {
+      vlm::KvCache cache(engine->compute_backend(), layers, kSegments, tokens + std::max(steps, kJobTokens) + 1,
+                         lm.kv_width());
+      (void)engine->generator().prefill(prompt, cache, 0);  // warm-up (cuBLASLt heuristics, pool)
+      cache.set_length(0, 0);
+      start = now_s();
+      (void)engine->generator().prefill(prompt, cache, 0);
+      prefill_s = now_s() - start;
+      for (std::int64_t s = 1; s < kSegments; ++s) {  // every slot holds the prompt
+        for (int l = 0; l < layers; ++l) {
+          engine->compute_backend().copy(cache.keys(l, 0, tokens), cache.keys(l, s, tokens));
+          engine->compute_backend().copy(cache.values(l, 0, tokens), cache.values(l, s, tokens));
+        }
+        cache.set_length(s, tokens);
+      }
+      const auto reset = [&] { for (std::int64_t s = 0; s < kSegments; ++s) cache.set_length(s, tokens); };
+      (void)time_decode(*engine, cache, 1, prompt.positions.rope_delta, 2);  // warm-up
+      reset();
+      d1 = time_decode(*engine, cache, 1, prompt.positions.rope_delta, steps);
+      reset();
+      d8 = time_decode(*engine, cache, 8, prompt.positions.rope_delta, steps);
+      reset();
+      d15 = time_decode(*engine, cache, kSegments, prompt.positions.rope_delta, steps);
+    }
+    {
+      // The job: 15 prompts prefilled one after another, then decoded together.
+      vlm::KvCache cache(engine->compute_backend(), layers, kSegments, tokens + kJobTokens + 1, lm.kv_width());
+      start = now_s();
+      for (std::int64_t s = 0; s < kSegments; ++s) (void)engine->generator().prefill(prompt, cache, s);
+      (void)time_decode(*engine, cache, kSegments, prompt.positions.rope_delta, kJobTokens);
+      job_s = now_s() - start;
+    }
+    bandwidth = copy_bandwidth(engine->compute_backend());
+  }
+  const Bytes gpu_after = gpu_used();
+  const double bound_s = static_cast<double>(weight_bytes) / bandwidth;
+  std::printf("prefill %lld tokens: %.1f ms (%.0f tokens/s)\n", 322LL, prefill_s * 1e3, 322.0 / prefill_s);
+  std::printf("decode ms/step (host share): batch 1 %.2f (%.0f%%), batch 8 %.2f (%.0f%%), batch 15 %.2f (%.0f%%)\n",
+              d1.step_s * 1e3, 100 * d1.host_share, d8.step_s * 1e3, 100 * d8.host_share, d15.step_s * 1e3,
+              100 * d15.host_share);
+  std::printf("HBM bound: %.2f GB of weights per step / %.0f GB/s copy = %.2f ms; batch 1 at %.1f%% of it\n",
+              static_cast<double>(weight_bytes) / 1e9, bandwidth / 1e9, bound_s * 1e3, 100.0 * bound_s / d1.step_s);
+  std::printf("job (15 x 322-token prompts, 64 tokens each, language model only): %.2f s\n", job_s);
+  std::printf("release: GPU memory in use %.0f MiB before load, %.0f MiB after unload\n", mib(gpu_before), mib(gpu_after));
+  std::printf("RESULT engine %s prefill_ms=%.1f d1_ms=%.2f d8_ms=%.2f d15_ms=%.2f bound_ms=%.2f fraction=%.3f job_s=%.2f "
+              "host_share_b1=%.2f gpu_after_minus_before_mib=%.0f\n",
+              precision.c_str(), prefill_s * 1e3, d1.step_s * 1e3, d8.step_s * 1e3, d15.step_s * 1e3, bound_s * 1e3,
+              bound_s / d1.step_s, job_s, d1.host_share, mib(gpu_after) - mib(gpu_before));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string model, precision = "auto";
+  int steps = 32;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--model" && i + 1 < argc) {
+      model = argv[++i];
+    } else if (a == "--precision" && i + 1 < argc) {
+      precision = argv[++i];
+    } else if (a == "--steps" && i + 1 < argc) {
+      steps = std::max(1, std::atoi(argv[++i]));
+    } else {
+      std::fprintf(stderr, "usage: cuda_engine_bench --model DIR [--precision auto|bf16|int8|int4] [--steps N]\n");
+      return 2;
+    }
+  }
+  if (model.empty()) {
+    std::fprintf(stderr, "cuda_engine_bench: --model DIR is required\n");
+    return 2;
+  }
+  if (backend::cuda_device_count() == 0) {
+    std::printf("cuda_engine_bench: no CUDA device (%s): nothing to measure\n", backend::cuda_unavailable_reason().c_str());
+    return 0;
+  }
+  try {
+    return run(model, precision, steps);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "cuda_engine_bench: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,269 @@
+// Decode-sized matmul for q8 and q4 weights with int8 activations, the CPU's recipe
+// (tensor/activation_int8.h): x is rounded to int8 per block of 32 values (d = max|x| / 127,
+// round half to even, the same f32 operations without contraction, so the codes are the CPU's
+// bit for bit), and the weights are multiplied in integers with dp4a, four products per
+// instruction. The f32-activation kernel of gemv.cu read x as floats for every weight row pair:
+// four bytes of x per weight byte (seven for q4), which left it bound by the L1 cache (profiled at
+// 97 % L1 throughput for q4), and it turned every weight code into a float with the quarter-rate
+// I2F; here x costs one byte per weight element and no weight is converted.
+//
+// Each warp (or 2-4 warps sharing K, as in gemv.cu) owns a pair of weight rows; a lane takes one
+// unit at a time: a q8 block (32 codes, eight 4-byte words; q8 rows are only 4-byte aligned) or a
+// pair of q4 blocks (36 bytes, nine words). Per block: integer sum of code products, then
+// d_x * sum (q4: d_w * d_x * (sum - 8 * sum of the x codes), the stored nibbles being code + 8)
+// added in f32; q8's per-row scale multiplies the total. Values past the last whole unit take a
+// scalar path with the same quantized x.
+#include <cuda_fp16.h>
+
+#include "backend/cuda/cuda_kernels.h"
+
+namespace vidscope::backend::cuda {
+
+namespace {
+
+constexpr int kWarpSize = 32;
+constexpr int kRowsPerWarp = 2;
+constexpr int kWarpsPerBlock = 4;
+constexpr int kBlock = kInt8ActivationBlock;
+
+__device__ inline float f16_bits(unsigned bits16) {
+  return __half2float(__ushort_as_half(static_cast<unsigned short>(bits16)));
+}
+__device__ inline float load_f32_unaligned(const unsigned char* p) {
+  return __uint_as_float(unsigned(p[0]) | (unsigned(p[1]) << 8) | (unsigned(p[2]) << 16) | (unsigned(p[3]) << 24));
+}
+
+// ---- quantization of x: one warp per block of 32 values ----
+__global__ void quantize_kernel(const float* x, std::int64_t x_stride, int rows, std::int64_t k, Int8Rows out) {
+  const std::int64_t warp_id = (static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarpSize;
+  const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
+  if (warp_id >= static_cast<std::int64_t>(rows) * out.blocks) return;  // warp-uniform
+  const std::int64_t r = warp_id / out.blocks, b = warp_id % out.blocks;
+  const std::int64_t col = b * kBlock + lane;
+  const float v = col < k ? x[r * x_stride + col] : 0.0f;
+  const bool finite = (__float_as_uint(v) & 0x7f800000u) != 0x7f800000u;
+  float amax = fabsf(v);
+#pragma unroll
+  for (int offset = kWarpSize / 2; offset > 0; offset /= 2) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, offset));
+  const bool all_finite = __all_sync(0xffffffffu, finite);
+  const float d = all_finite ? __fdiv_rn(amax, 127.0f) : __int_as_float(0x7fc00000);
+  const float inverse = d > 0.0f ? __fdiv_rn(1.0f, d) : 0.0f;
+  float q = __fsub_rn(__fadd_rn(__fmul_rn(v, inverse), 12582912.0f), 12582912.0f);  // half to even
+  q = fminf(fmaxf(q, -127.0f), 127.0f);
+  const int code = static_cast<int>(q);
+  out.codes[r * out.row_bytes + col] = static_cast<signed char>(code);
+  int sum = code;
+#pragma unroll
+  for (int offset = kWarpSize / 2; offset > 0; offset /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+  if (lane == 0) {
+    out.scales[r * out.blocks + b] = d;
+    out.sums[r * out.blocks + b] = sum;
+  }
+}
+
+// ---- the GEMV ----
+template <WeightType T>
+struct Unit;
+
+template <>
+struct Unit<WeightType::kQ8> {
+  static constexpr int kElems = 32;
+  static constexpr int kWords = 8;
+  // Word u of the codes (after the 4-byte row scale).
+  __device__ static const unsigned* words(const unsigned char* row, std::int64_t unit) {
+    return reinterpret_cast<const unsigned*>(row + 4) + unit * kWords;
+  }
+  __device__ static float row_scale(const unsigned char* row) { return load_f32_unaligned(row); }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
+    return static_cast<float>(static_cast<signed char>(row[4 + k]));
+  }
+  template <int R>
+  __device__ static void accumulate(const unsigned (&w)[9], std::int64_t unit, const Int8Rows& x, int rows,
+                                    float (&acc)[R]) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r < rows) {
+        const int4* codes = reinterpret_cast<const int4*>(x.codes + r * x.row_bytes + unit * kElems);
+        const int4 a = __ldg(codes), b = __ldg(codes + 1);
+        int s = __dp4a(static_cast<int>(w[0]), a.x, 0);
+        s = __dp4a(static_cast<int>(w[1]), a.y, s);
+        s = __dp4a(static_cast<int>(w[2]), a.z, s);
+        s = __dp4a(static_cast<int>(w[3]), a.w, s);
+        s = __dp4a(static_cast<int>(w[4]), b.x, s);
+        s = __dp4a(static_cast<int>(w[5]), b.y, s);
+        s = __dp4a(static_cast<int>(w[6]), b.z, s);
+        s = __dp4a(static_cast<int>(w[7]), b.w, s);
+        acc[r] += __ldg(x.scales + r * x.blocks + unit) * static_cast<float>(s);
+      }
+    }
+  }
+};
+
+// Two blocks (bytes 0..17: f16 scale, 16 nibble bytes; bytes 18..35 the same), 64 values.
+template <>
+struct Unit<WeightType::kQ4> {
+  static constexpr int kElems = 64;
+  static constexpr int kWords = 9;
+  __device__ static const unsigned* words(const unsigned char* row, std::int64_t unit) {
+    return reinterpret_cast<const unsigned*>(row) + unit * kWords;
+  }
+  __device__ static float row_scale(const unsigned char*) { return 1.0f; }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
+    const unsigned char* block = row + (k / 32) * 18;
+    const int j = static_cast<int>(k % 32);
+    const unsigned char byte = block[2 + (j & 15)];
+    const int code = (j < 16 ? (byte & 0xf) : (byte >> 4)) - 8;
+    return f16_bits(unsigned(block[0]) | (unsigned(block[1]) << 8)) * static_cast<float>(code);
+  }
+  // Sum over one block of nibble * x code; nibble bytes j..j+3 hold values j.. (low) and j+16.. (high).
+  __device__ static int block_sum(const unsigned (&nibbles)[4], const int4 a, const int4 b) {
+    const int xs[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+    int s = 0;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      s = __dp4a(static_cast<int>(nibbles[i] & 0x0f0f0f0fu), xs[i], s);
+      s = __dp4a(static_cast<int>((nibbles[i] >> 4) & 0x0f0f0f0fu), xs[4 + i], s);
+    }
+    return s;
+  }
+  template <int R>
+  __device__ static void accumulate(const unsigned (&w)[9], std::int64_t unit, const Int8Rows& x, int rows,
+                                    float (&acc)[R]) {
+    const float d0 = f16_bits(w[0] & 0xffffu), d1 = f16_bits(w[4] >> 16);
+    unsigned n0[4], n1[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      n0[i] = __funnelshift_r(w[i], w[i + 1], 16);  // bytes 2+4i .. 5+4i
+      n1[i] = w[5 + i];
+    }
+    const std::int64_t b0 = 2 * unit;
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r < rows) {
+        const int4* codes = reinterpret_cast<const int4*>(x.codes + r * x.row_bytes + unit * kElems);
+        const int s0 = block_sum(n0, __ldg(codes), __ldg(codes + 1)) - 8 * __ldg(x.sums + r * x.blocks + b0);
+        const int s1 = block_sum(n1, __ldg(codes + 2), __ldg(codes + 3)) - 8 * __ldg(x.sums + r * x.blocks + b0 + 1);
+        acc[r] += d0 * __ldg(x.scales + r * x.blocks + b0) * static_cast<float>(s0) +
+                  d1 * __ldg(x.scales + r * x.blocks + b0 + 1) * static_cast<float>(s1);
+      }
+    }
+  }
+};
+
+template <WeightType T, int R>
+__global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_int8_kernel(GemvLaunch a, Int8Rows x, int split) {
+  using U = Unit<T>;
+  __shared__ float partial[kWarpsPerBlock][kRowsPerWarp][R];
+  const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
+  const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
+  const int part = warp % split;
+  const std::int64_t pair = static_cast<std::int64_t>(blockIdx.x) * (kWarpsPerBlock / split) + warp / split;
+  const std::int64_t n0 = pair * kRowsPerWarp;
+  const bool active = n0 < a.n;
+  const auto* w = static_cast<const unsigned char*>(a.w);
+  const unsigned char* row[kRowsPerWarp];
+#pragma unroll
+  for (int g = 0; g < kRowsPerWarp; ++g) row[g] = w + (n0 + g < a.n ? n0 + g : 0) * static_cast<std::int64_t>(a.w_stride_bytes);
+  float acc[kRowsPerWarp][R] = {};
+
+  const std::int64_t units = active && a.vector_loads ? a.k / U::kElems : 0;
+  const std::int64_t first = static_cast<std::int64_t>(part) * kWarpSize + lane;
+  const std::int64_t stride = static_cast<std::int64_t>(split) * kWarpSize;
+  for (std::int64_t unit = first; unit < units; unit += stride) {
+    unsigned words[kRowsPerWarp][9];
+#pragma unroll
+    for (int g = 0; g < kRowsPerWarp; ++g) {
+      const unsigned* p = U::words(row[g], unit);
+#pragma unroll
+      for (int i = 0; i < U::kWords; ++i) words[g][i] = __ldcs(p + i);
+    }
+#pragma unroll
+    for (int g = 0; g < kRowsPerWarp; ++g) U::template accumulate<R>(words[g], unit, x, a.rows, acc[g]);
+  }
+  // The tail (and everything without vector loads): value by value, with the same quantized x.
+  const std::int64_t k_end = active ? a.k : 0;
+  for (std::int64_t k = (a.vector_loads ? a.k / U::kElems : 0) * U::kElems + first; k < k_end; k += stride) {
+    float wk[kRowsPerWarp];
+#pragma unroll
+    for (int g = 0; g < kRowsPerWarp; ++g) wk[g] = U::scalar(row[g], k);
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (r < a.rows) {
+        const float xv = static_cast<float>(x.codes[r * x.row_bytes + k]) * x.scales[r * x.blocks + k / kBlock];
+#pragma unroll
+        for (int g = 0; g < kRowsPerWarp; ++g) acc[g][r] += wk[g] * xv;
+      }
+    }
+  }
+
+#pragma unroll
+  for (int g = 0; g < kRowsPerWarp; ++g) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      float v = acc[g][r];
+#pragma unroll
+      for (int offset = kWarpSize / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+      acc[g][r] = v;
+      if (lane == 0) partial[warp][g][r] = v;
+    }
+  }
+  if (split > 1) __syncthreads();
+  if (part != 0 || !active) return;
+#pragma unroll
+  for (int g = 0; g < kRowsPerWarp; ++g) {
+    const std::int64_t n = n0 + g;
+    const float scale = U::row_scale(row[g]);
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      if (lane == g * R + r && n < a.n && r < a.rows) {
+        float v = acc[g][r];
+        for (int s = 1; s < split; ++s) v += partial[warp + s][g][r];
+        a.y[r * a.y_stride + n] = v * scale + (a.bias != nullptr ? a.bias[n] : 0.0f);
+      }
+    }
+  }
+}
+
+int choose_split(std::int64_t pairs, int multiprocessors) {
+  if (pairs >= 32LL * multiprocessors) return 1;
+  if (pairs >= 16LL * multiprocessors) return 2;
+  return 4;
+}
+
+template <WeightType T>
+cudaError_t launch_typed(const GemvLaunch& a, const Int8Rows& x, int multiprocessors, cudaStream_t stream) {
+  const std::int64_t pairs = (a.n + kRowsPerWarp - 1) / kRowsPerWarp;
+  const int split = choose_split(pairs, multiprocessors);
+  const std::int64_t pairs_per_block = kWarpsPerBlock / split;
+  const dim3 grid(static_cast<unsigned>((pairs + pairs_per_block - 1) / pairs_per_block)), block(kWarpsPerBlock * kWarpSize);
+  if (a.rows <= 1) {
+    gemv_int8_kernel<T, 1><<<grid, block, 0, stream>>>(a, x, split);
+  } else if (a.rows <= 2) {
+    gemv_int8_kernel<T, 2><<<grid, block, 0, stream>>>(a, x, split);
+  } else if (a.rows <= 4) {
+    gemv_int8_kernel<T, 4><<<grid, block, 0, stream>>>(a, x, split);
+  } else {
+    gemv_int8_kernel<T, 8><<<grid, block, 0, stream>>>(a, x, split);
+  }
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+cudaError_t launch_quantize_activations(const float* x, std::int64_t x_stride, int rows, std::int64_t k,
+                                        const Int8Rows& out, cudaStream_t stream) {
+  const std::int64_t warps = static_cast<std::int64_t>(rows) * out.blocks;
+  constexpr int kThreads = 256;
+  const std::int64_t blocks = (warps * kWarpSize + kThreads - 1) / kThreads;
+  if (blocks > 0) quantize_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(x, x_stride, rows, k, out);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_gemv_int8(const GemvLaunch& a, const Int8Rows& x, cudaStream_t stream) {
+  const int sms = gemv_multiprocessor_count();
+  if (a.type == WeightType::kQ8) return launch_typed<WeightType::kQ8>(a, x, sms, stream);
+  if (a.type == WeightType::kQ4) return launch_typed<WeightType::kQ4>(a, x, sms, stream);
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace vidscope::backend::cuda
