@@ -33,6 +33,7 @@ struct DescribeCliOptions {
   std::int64_t max_new_tokens = 256;
   std::string precision = "auto";
   unsigned threads = 0;
+  std::string device = "cpu";
 };
 
 struct SampledVideo {
@@ -73,6 +74,7 @@ int run_describe(const DescribeCliOptions& o) {
   vlm::EngineOptions eo;
   eo.precision = vlm::parse_weight_precision(o.precision);
   eo.threads = o.threads;
+  eo.device = o.device;
   vlm::DescribeOptions options;
   options.prompt = o.prompt;
   options.max_new_tokens = o.max_new_tokens;
@@ -116,6 +118,7 @@ CommandRunner register_describe_command(CLI::App& app) {
   sub->add_option("--precision", o->precision, "Weights: auto (as stored), bf16, int8, int4, f32")
       ->check(CLI::IsMember({"auto", "bf16", "int8", "int4", "f32"}));
   sub->add_option("--threads", o->threads, "Compute threads (0: all cores)");
+  sub->add_option("--device", o->device, "Where the language model runs: cpu, cuda or cuda:N (default cpu)");
   return [o] { return run_describe(*o); };
 }
 

@@ -28,6 +28,7 @@ struct VlmProbeOptions {
   double max_pixels = 0;
   std::string precision = "f32";
   unsigned threads = 0;
+  std::string device = "cpu";
   std::string output;
 };
 
@@ -61,6 +62,7 @@ int run_probe(const VlmProbeOptions& o) {
   vlm::EngineOptions eo;
   eo.precision = vlm::parse_weight_precision(o.precision);
   eo.threads = o.threads;
+  eo.device = o.device;
   vlm::ProbeRequest request;
   request.prompt_ids = parse_ids(o.prompt_ids);
   request.max_new_tokens = o.max_new_tokens;
@@ -97,6 +99,7 @@ CommandRunner register_vlm_command(CLI::App& app) {
   probe->add_option("--max-pixels", options->max_pixels, "Override preprocessor_config.json max_pixels");
   probe->add_option("--precision", options->precision, "Weights: auto, f32, bf16, int8, int4 (default f32)");
   probe->add_option("--threads", options->threads, "Compute threads (0: all cores)");
+  probe->add_option("--device", options->device, "Where the language model runs: cpu, cuda or cuda:N (default cpu)");
   probe->add_option("-o,--output", options->output, "Output JSON file")->required();
   return [options, probe] {
     if (!probe->parsed()) return 2;

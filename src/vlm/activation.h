@@ -1,9 +1,12 @@
 #pragma once
 // An f32 [rows, cols] activation held in a backend buffer, so the ledger sees every large temporary of
-// the forward passes under (owner, "activations"). Host backends only: data() is dereferenceable.
+// the forward passes under (owner, "activations"). On a host backend data() and row() are plain
+// pointers; on a device backend they are device addresses, and host code goes through write_rows(),
+// read_rows() and host_rows(), which work on either.
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "backend/backend.h"
 
@@ -14,15 +17,33 @@ class Activation {
   Activation() = default;
   // Zero-filled. Throws vidscope::Error (budget) when the backend cannot allocate it.
   Activation(backend::Backend& backend, std::int64_t rows, std::int64_t cols, std::string_view owner)
-      : buffer_(backend.allocate(static_cast<Bytes>(std::max<std::int64_t>(1, rows * cols)) * sizeof(float), owner,
+      : backend_(&backend),
+        buffer_(backend.allocate(static_cast<Bytes>(std::max<std::int64_t>(1, rows * cols)) * sizeof(float), owner,
                                  memory::Purpose::kActivations)),
         view_(backend::TensorView::dense(buffer_->data(), backend::DType::kF32, {rows, cols})) {}
 
   const backend::TensorView& view() const { return view_; }
+  bool on_host() const { return backend_ != nullptr && backend_->is_host(); }
   float* data() const { return static_cast<float*>(view_.data); }
   float* row(std::int64_t r) const { return view_.f32_row(r); }
   std::int64_t rows() const { return view_.shape[0]; }
   std::int64_t cols() const { return view_.shape[1]; }
+
+  // Host rows in and out: `count` rows at row `first`, row after row (cols floats each).
+  void write_rows(std::int64_t first, std::int64_t count, const float* host) const {
+    if (count > 0) backend_->upload(host, row_bytes() * static_cast<Bytes>(count), *buffer_, row_bytes() * static_cast<Bytes>(first));
+  }
+  void read_rows(std::int64_t first, std::int64_t count, float* host) const {
+    if (count > 0) backend_->download(*buffer_, row_bytes() * static_cast<Bytes>(first), row_bytes() * static_cast<Bytes>(count), host);
+  }
+  // Every row readable on the host: the activation itself on a host backend (no copy), else a copy
+  // downloaded into `storage`.
+  float* host_rows(std::vector<float>& storage) const {
+    if (on_host()) return data();
+    storage.resize(static_cast<std::size_t>(rows() * cols()));
+    read_rows(0, rows(), storage.data());
+    return storage.data();
+  }
 
   // Rows [begin, begin + count) as a view.
   backend::TensorView rows_view(std::int64_t begin, std::int64_t count) const {
@@ -40,6 +61,9 @@ class Activation {
   }
 
  private:
+  Bytes row_bytes() const { return static_cast<Bytes>(cols()) * sizeof(float); }
+
+  backend::Backend* backend_ = nullptr;
   std::unique_ptr<backend::Buffer> buffer_;
   backend::TensorView view_;
 };

@@ -1,7 +1,6 @@
 #include "vlm/generator.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 
 #include "base/error.h"
@@ -52,15 +51,19 @@ std::vector<float> Generator::prefill(const PreparedPrompt& prompt, KvCache& cac
   for (std::int64_t c0 = 0; c0 < n; c0 += chunk) {
     const std::int64_t count = std::min(chunk, n - c0);
     const std::span<const std::int32_t> ids(prompt.ids.data() + c0, static_cast<std::size_t>(count));
-    Activation x(model_.model_backend(), count, model_.hidden_size(), kOwner);
-    model_.embed(ids, x);
+    // The chunk's rows are assembled on the host (token embeddings, then the vision rows over the pad
+    // tokens) and written to the model's backend in one transfer.
+    std::vector<float> rows(static_cast<std::size_t>(count) * width);
+    model_.embed_host(ids, rows.data());
     for (std::int64_t i = 0; i < count; ++i) {
       const std::int32_t id = ids[static_cast<std::size_t>(i)];
-      const float* row = nullptr;
-      if (id == image_pad_id_) row = prompt.image_embeddings->row(next_image++);
-      if (id == video_pad_id_) row = prompt.video_embeddings->row(next_video++);
-      if (row != nullptr) std::memcpy(x.row(i), row, width * sizeof(float));
+      const Activation* source = id == image_pad_id_ ? prompt.image_embeddings : id == video_pad_id_ ? prompt.video_embeddings : nullptr;
+      if (source == nullptr) continue;
+      std::int64_t& next = id == image_pad_id_ ? next_image : next_video;
+      source->read_rows(next++, 1, rows.data() + static_cast<std::size_t>(i) * width);
     }
+    Activation x(model_.model_backend(), count, model_.hidden_size(), kOwner);
+    x.write_rows(0, count, rows.data());
     const auto& thw = prompt.positions.thw;
     const auto sub = [&](int axis) {
       return std::span<const std::int32_t>(thw[static_cast<std::size_t>(axis)].data() + c0, static_cast<std::size_t>(count));
@@ -71,7 +74,8 @@ std::vector<float> Generator::prefill(const PreparedPrompt& prompt, KvCache& cac
     if (c0 + count == n) {
       const std::int64_t last = count - 1;
       const Activation out = model_.logits(x, std::span<const std::int64_t>(&last, 1));
-      logits.assign(out.row(0), out.row(0) + model_.vocab_size());
+      logits.resize(static_cast<std::size_t>(model_.vocab_size()));
+      out.read_rows(0, 1, logits.data());
     }
   }
   return logits;
@@ -137,6 +141,7 @@ std::vector<GenerationResult> Generator::generate(std::span<const PreparedPrompt
     if (options.record_margins) results[i].top2_margins.push_back(top2_margin(logits));
     accept(i, samplers[i].sample(logits, history[i]));
   }
+  std::vector<float> host_logits;  // decode logits of a device backend, downloaded
   while (true) {
     std::vector<std::int32_t> ids;
     std::vector<std::int64_t> slots, deltas;
@@ -148,9 +153,11 @@ std::vector<GenerationResult> Generator::generate(std::span<const PreparedPrompt
     }
     if (ids.empty()) break;
     const Activation logits = decode_step(ids, slots, deltas, cache);
+    float* host = logits.host_rows(host_logits);
     for (std::size_t b = 0; b < ids.size(); ++b) {
       const auto i = static_cast<std::size_t>(slots[b]);
-      std::span<float> row(logits.row(static_cast<std::int64_t>(b)), static_cast<std::size_t>(model_.vocab_size()));
+      const auto vocab = static_cast<std::size_t>(model_.vocab_size());
+      std::span<float> row(host + b * vocab, vocab);
       if (options.record_margins) results[i].top2_margins.push_back(top2_margin(row));
       accept(i, samplers[i].sample(row, history[i]));
     }

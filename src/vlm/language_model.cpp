@@ -1,7 +1,6 @@
 #include "vlm/language_model.h"
 
 #include <cmath>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -30,17 +29,28 @@ LanguageModel::LanguageModel(const models::TextModelConfig& config, const Langua
                              backend::Backend& backend)
     : config_(config), weights_(weights), backend_(backend) {}
 
-void LanguageModel::embed(std::span<const std::int32_t> ids, const Activation& out, std::int64_t first_row) const {
-  const TensorView& table = weights_.embed_tokens;
+void LanguageModel::embed_host(std::span<const std::int32_t> ids, float* out) const {
+  const TensorView& table = weights_.embed_tokens;  // always host memory (vlm_weights.h)
+  const auto width = static_cast<std::size_t>(hidden_size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const std::int32_t id = ids[i];
     if (id < 0 || id >= table.rows()) {
       throw_input_error("token id " + std::to_string(id) + " is outside the vocabulary of " +
                         std::to_string(table.rows()) + " tokens");
     }
-    tensor::dequantize_rows(table.dtype, table.row(id), table.row_stride, 1, table.cols(),
-                            out.row(first_row + static_cast<std::int64_t>(i)), static_cast<std::size_t>(out.cols()));
+    tensor::dequantize_rows(table.dtype, table.row(id), table.row_stride, 1, table.cols(), out + i * width, width);
   }
+}
+
+void LanguageModel::embed(std::span<const std::int32_t> ids, const Activation& out, std::int64_t first_row) const {
+  const auto count = static_cast<std::int64_t>(ids.size());
+  if (out.on_host()) {
+    embed_host(ids, out.row(first_row));
+    return;
+  }
+  std::vector<float> rows(ids.size() * static_cast<std::size_t>(hidden_size()));
+  embed_host(ids, rows.data());
+  out.write_rows(first_row, count, rows.data());
 }
 
 RotaryTable LanguageModel::rotary(std::span<const std::int32_t> t, std::span<const std::int32_t> h,
@@ -57,9 +67,11 @@ void LanguageModel::forward(const Activation& x, const RotaryTable& rotary, std:
     }
   }
   const std::int64_t rows = x.rows();
-  const TensorView cos = TensorView::dense(const_cast<float*>(rotary.cos.data()), backend::DType::kF32, {rows, config_.head_dim});
-  const TensorView sin = TensorView::dense(const_cast<float*>(rotary.sin.data()), backend::DType::kF32, {rows, config_.head_dim});
-  for (std::size_t i = 0; i < weights_.layers.size(); ++i) run_layer(i, x, cos, sin, spans, cache);
+  // The tables go where the layers run (a copy on host backends too: rows x head_dim floats).
+  Activation cos(backend_, rows, config_.head_dim, kOwner), sin(backend_, rows, config_.head_dim, kOwner);
+  cos.write_rows(0, rows, rotary.cos.data());
+  sin.write_rows(0, rows, rotary.sin.data());
+  for (std::size_t i = 0; i < weights_.layers.size(); ++i) run_layer(i, x, cos.view(), sin.view(), spans, cache);
   for (const TokenSpan& s : spans) cache.set_length(s.slot, cache.length(s.slot) + s.count);
 }
 
@@ -122,10 +134,7 @@ void LanguageModel::run_layer(std::size_t index, const Activation& x, const Tens
 Activation LanguageModel::logits(const Activation& x, std::span<const std::int64_t> rows) const {
   const auto count = static_cast<std::int64_t>(rows.size());
   Activation picked(backend_, count, config_.hidden_size, kOwner);
-  for (std::int64_t i = 0; i < count; ++i) {
-    std::memcpy(picked.row(i), x.row(rows[static_cast<std::size_t>(i)]),
-                static_cast<std::size_t>(config_.hidden_size) * sizeof(float));
-  }
+  for (std::int64_t i = 0; i < count; ++i) backend_.copy(x.rows_view(rows[static_cast<std::size_t>(i)], 1), picked.rows_view(i, 1));
   backend_.rms_norm(picked.view(), weights_.final_norm.weight, static_cast<float>(config_.rms_norm_eps), picked.view());
   Activation out(backend_, count, config_.vocab_size, kOwner);
   backend_.matmul(picked.view(), weights_.lm_head.weight, nullptr, out.view());

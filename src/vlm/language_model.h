@@ -42,6 +42,8 @@ class LanguageModel {
   // Writes the embedding of ids[i] into row first_row + i of `out` ([*, hidden]). Throws
   // vidscope::Error (input) for an id outside the vocabulary.
   void embed(std::span<const std::int32_t> ids, const Activation& out, std::int64_t first_row = 0) const;
+  // The same into host memory: ids.size() rows of hidden_size() floats at `out`.
+  void embed_host(std::span<const std::int32_t> ids, float* out) const;
 
   // M-RoPE table for the given position ids (one row per token).
   RotaryTable rotary(std::span<const std::int32_t> t, std::span<const std::int32_t> h,
@@ -53,6 +55,7 @@ class LanguageModel {
   void forward(const Activation& x, const RotaryTable& rotary, std::span<const TokenSpan> spans, KvCache& cache) const;
 
   // Logits [rows.size(), vocab] for the given rows of x (after forward): final norm, then lm_head.
+  // They live on the model's backend: read them with Activation::host_rows() / read_rows().
   Activation logits(const Activation& x, std::span<const std::int64_t> rows) const;
 
  private:

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cuda/cuda_backend.h"
 #include "base/error.h"
 #include "memory/release_check.h"
 #include "models/checkpoint_tensors.h"
@@ -73,6 +74,34 @@ Activation concat_rows(backend::Backend& be, const std::vector<const Activation*
   return out;
 }
 
+// The backend for EngineOptions::device: null for "cpu" (the host backend serves), a GPU backend for
+// "cuda" / "cuda:N". Throws Error(kUsage) naming the option for anything else or a missing GPU.
+std::unique_ptr<backend::Backend> make_language_backend(const EngineOptions& options) {
+  const std::string& d = options.device;
+  if (d.empty() || d == "cpu") return nullptr;
+  int index = -1;
+  if (d == "cuda") {
+    index = 0;
+  } else if (d.rfind("cuda:", 0) == 0 && d.size() > 5 && d.size() <= 8 &&
+             std::all_of(d.begin() + 5, d.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    index = std::stoi(d.substr(5));
+  } else {
+    throw_usage_error("unknown device '" + d + "'; use cpu, cuda or cuda:N");
+  }
+  const int count = backend::cuda_device_count();
+  if (count == 0) {
+    throw_usage_error("device '" + d + "' is not available: " + backend::cuda_unavailable_reason() + "; use --device cpu");
+  }
+  if (index >= count) {
+    throw_usage_error("device '" + d + "' is not available: " + std::to_string(count) + " GPU(s) visible (cuda:0.." +
+                      std::to_string(count - 1) + "); use one of them or --device cpu");
+  }
+  backend::CudaBackendOptions cuda;
+  cuda.device_index = index;
+  cuda.ledger = options.ledger;
+  return backend::make_cuda_backend(cuda);
+}
+
 }  // namespace
 
 struct VlmEngine::State {
@@ -82,7 +111,8 @@ struct VlmEngine::State {
   models::GenerationConfig generation;
   std::optional<models::Tokenizer> tokenizer;
   SpecialTokenIds special;
-  std::unique_ptr<backend::Backend> backend;
+  std::unique_ptr<backend::Backend> backend;         // host: the vision tower, weight conversion
+  std::unique_ptr<backend::Backend> device_backend;  // the language model's, when not the host
   models::WeightSet weight_set;
   std::unique_ptr<models::CheckpointTensors> tensors;
   std::unique_ptr<VlmWeights> weights;
@@ -94,6 +124,7 @@ struct VlmEngine::State {
 std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_dir, const EngineOptions& options) {
   if (!std::filesystem::is_directory(model_dir)) throw_input_error("model folder " + model_dir.string() + " does not exist");
   auto s = std::make_unique<State>();
+  s->device_backend = make_language_backend(options);  // a wrong --device fails before any file is read
   s->dir = model_dir;
   s->config = models::load_vlm_config(require_file(model_dir, "config.json"));
   const auto pp_path = model_dir / "preprocessor_config.json";
@@ -130,10 +161,11 @@ std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_di
   cpu.ledger = options.ledger;
   cpu.byte_limit = options.byte_limit;
   s->backend = backend::make_cpu_backend(cpu);
-  s->weights =
-      VlmWeights::load(s->config, *s->tensors, model_dir.string(), options.precision, *s->backend, options.threads);
+  s->weights = VlmWeights::load(s->config, *s->tensors, model_dir.string(), options.precision, *s->backend,
+                                options.threads, s->device_backend.get());
   s->vision = std::make_unique<VisionTower>(s->config.vision, s->weights->vision(), *s->backend);
-  s->language = std::make_unique<LanguageModel>(s->config.text, s->weights->language(), *s->backend);
+  s->language = std::make_unique<LanguageModel>(s->config.text, s->weights->language(),
+                                                s->device_backend ? *s->device_backend : *s->backend);
   s->generator = std::make_unique<Generator>(*s->language, s->special.image_pad, s->special.video_pad);
   return std::unique_ptr<VlmEngine>(new VlmEngine(std::move(s)));
 }
@@ -145,7 +177,8 @@ const models::VlmConfig& VlmEngine::config() const { return state_->config; }
 const ProcessorConfig& VlmEngine::processor_config() const { return state_->processor; }
 const LanguageModel& VlmEngine::language_model() const { return *state_->language; }
 const Generator& VlmEngine::generator() const { return *state_->generator; }
-backend::Backend& VlmEngine::compute_backend() const { return *state_->backend; }
+backend::Backend& VlmEngine::compute_backend() const { return state_->language->model_backend(); }
+backend::Backend& VlmEngine::host_backend() const { return *state_->backend; }
 const VlmWeights& VlmEngine::weights() const { return *state_->weights; }
 
 Activation VlmEngine::encode_vision(const PixelPatches& patches) const { return state_->vision->encode(patches); }
@@ -289,6 +322,7 @@ std::vector<Description> VlmEngine::generate_for(std::span<const PromptInputs> i
       emit(sequence, decoders[sequence].push(id));
     }
   });
+  compute_backend().release_cached_memory();  // the job's activations and KV cache are gone
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     emit(i, decoders[i].finish());
     out[i].tokens = static_cast<std::int64_t>(results[i].ids.size());

@@ -39,6 +39,9 @@ struct EngineOptions {
   // Hard cap on the engine's live buffers (converted weights, KV cache, activations); an allocation
   // past it fails with Error(kBudget), which callers may answer by retrying smaller. nullopt: no cap.
   std::optional<Bytes> byte_limit;
+  // Where the language model runs: "cpu", or "cuda" / "cuda:N" (GPU N; its weights, KV cache and
+  // activations live there, the vision tower stays on the CPU). byte_limit applies to the CPU.
+  std::string device = "cpu";
 };
 
 struct DescribeOptions {
@@ -122,7 +125,10 @@ class VlmEngine {
                                std::span<const GridThw> video_grids, std::span<const double> video_second_per_grid = {}) const;
   SamplingParams default_sampling() const;
   std::vector<std::int32_t> eos_ids() const;
+  // The language model's backend (where KV caches for language_model() must live).
   backend::Backend& compute_backend() const;
+  // The vision tower's backend (always the host).
+  backend::Backend& host_backend() const;
   const VlmWeights& weights() const;
 
   struct State;

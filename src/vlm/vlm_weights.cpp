@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ constexpr std::string_view kOwner = "vlm weights";
 // source pages released once converted. Small enough to balance 2-16 threads on the smallest tensors
 // and keep the touched source bounded; large enough that the hand-out costs nothing.
 constexpr std::int64_t kRowsPerBlock = 64;
+// Bytes per host-to-device transfer when a tensor moves to a device: the mapped source pages of one
+// chunk are released before the next is read, so a stored tensor never sits whole in the host's RSS.
+constexpr std::size_t kUploadChunk = std::size_t{64} << 20;
 
 DType tensor_dtype(models::WeightDType dtype) {
   switch (dtype) {
@@ -60,6 +64,8 @@ struct VlmWeights::Builder {
   backend::Backend& be;
   tensor::WorkerPool& pool;
   VlmWeights& out;
+  backend::Backend* device = nullptr;  // where the language model's tensors go; null: `be`
+  bool placing = false;                // tensors built now go to `device`
 
   std::unique_ptr<backend::Buffer>& new_buffer(std::size_t bytes) {
     out.buffers_.push_back(be.allocate(bytes, kOwner, memory::Purpose::kWeights));
@@ -98,8 +104,34 @@ struct VlmWeights::Builder {
 
   TensorView matrix(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target) {
     const DType source = tensor_dtype(ref.dtype);
-    if (source == target && is_aligned(ref.data, tensor::element_bytes(source))) return mapped_view(ref, rows, cols);
-    return convert(ref, rows, cols, target);
+    if (source == target && is_aligned(ref.data, tensor::element_bytes(source))) {
+      return placing ? place(mapped_view(ref, rows, cols), false) : mapped_view(ref, rows, cols);
+    }
+    const TensorView converted = convert(ref, rows, cols, target);
+    return placing ? place(converted, true) : converted;
+  }
+
+  // Moves a finished host tensor to `device`: one device buffer, filled chunk by chunk from where the
+  // tensor is (the mapping, whose pages are released after each chunk, or its converted buffer, which
+  // is freed at once when `drop_host_copy`). The host thus holds at most one converted tensor while a
+  // model loads onto a device.
+  TensorView place(const TensorView& host, bool drop_host_copy) {
+    const auto bytes = static_cast<std::size_t>(host.rows()) * host.row_stride;
+    out.buffers_.push_back(device->allocate(bytes, kOwner, memory::Purpose::kWeights));
+    const backend::Buffer& target = *out.buffers_.back();
+    const auto* source = static_cast<const std::byte*>(host.data);
+    for (std::size_t at = 0; at < bytes; at += kUploadChunk) {
+      const std::size_t n = std::min(kUploadChunk, bytes - at);
+      device->upload(source + at, n, target, at);
+      if (!drop_host_copy) release_source_pages(source + at, n);
+    }
+    if (drop_host_copy) {
+      // The converted copy is the buffer pushed just before this device buffer.
+      out.buffers_.erase(out.buffers_.end() - 2);
+    }
+    TensorView v = host;
+    v.data = target.data();
+    return v;
   }
 
   // Target type of a Linear weight (quantized ones) under the precision.
@@ -121,7 +153,8 @@ struct VlmWeights::Builder {
 
   TensorView vector_f32(const std::string& name) {
     const models::TensorRef& ref = tensors.get(name);
-    return convert(ref, 1, ref.element_count(), DType::kF32);
+    const TensorView converted = convert(ref, 1, ref.element_count(), DType::kF32);
+    return placing ? place(converted, true) : converted;
   }
 
   Linear linear(const std::string& prefix, bool bias) {
@@ -170,8 +203,11 @@ struct VlmWeights::Builder {
   void load_language(const models::TextModelConfig& t) {
     const models::TensorRef& embed = tensors.get(models::kEmbedTokensWeight);
     const DType embed_type = tensor_dtype(embed.dtype);
+    // The table stays on the host (token lookups read a few rows); everything after it goes to the
+    // device when there is one.
     out.language_.embed_tokens =
         matrix(embed, t.vocab_size, t.hidden_size, precision == WeightPrecision::kF32 ? DType::kF32 : embed_type);
+    placing = device != nullptr;
     for (std::int64_t i = 0; i < t.num_hidden_layers; ++i) {
       const std::string p = "llm.layers." + std::to_string(i);
       DecoderLayerWeights l;
@@ -188,8 +224,9 @@ struct VlmWeights::Builder {
     }
     out.language_.final_norm = norm("llm.norm", false);
     if (tensors.lm_head_is_tied()) {
-      // One table serves both uses (memory/weight_precision.h): never a separate quantized copy.
-      out.language_.lm_head.weight = out.language_.embed_tokens;
+      // One table serves both uses (memory/weight_precision.h): never a separate quantized copy. On a
+      // device, the lm_head needs the table there too: a copy as stored.
+      out.language_.lm_head.weight = placing ? place(out.language_.embed_tokens, false) : out.language_.embed_tokens;
     } else {
       out.language_.lm_head = linear("lm_head", false);  // models::kLmHeadWeight
     }
@@ -218,13 +255,14 @@ WeightPrecision parse_weight_precision(std::string_view name) {
 
 std::unique_ptr<VlmWeights> VlmWeights::load(const models::VlmConfig& config, const models::CheckpointTensors& tensors,
                                              const std::string& folder, WeightPrecision precision,
-                                             backend::Backend& backend, unsigned threads) {
+                                             backend::Backend& backend, unsigned threads,
+                                             backend::Backend* language_device) {
   if (!backend.is_host()) throw_internal_error("VlmWeights::load: backend " + backend.name() + " is not a host backend");
   models::require_checkpoint_matches(config, tensors, folder);
   std::unique_ptr<VlmWeights> weights(new VlmWeights());
   weights->precision_ = precision;
   tensor::WorkerPool pool(threads != 0 ? threads : default_thread_count());
-  Builder builder{tensors, precision, backend, pool, *weights};
+  Builder builder{tensors, precision, backend, pool, *weights, language_device};
   builder.load_vision(config.vision);
   builder.load_language(config.text);
   return weights;

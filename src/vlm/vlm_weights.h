@@ -16,7 +16,7 @@
 // patch-embedding convolution. Norm weights and biases are small and always copied to f32.
 //
 // Ownership: a VlmWeights refers to the WeightSet it was loaded from (mapped views) and owns its
-// backend buffers; the WeightSet and the backend must outlive it. Immutable after loading, so any number
+// backend buffers; the WeightSet and the backends must outlive it. Immutable after loading, so any number
 // of threads may read it.
 #include <cstdint>
 #include <memory>
@@ -70,7 +70,7 @@ struct DecoderLayerWeights {
 };
 
 struct LanguageWeights {
-  backend::TensorView embed_tokens;  // [vocab, hidden], as stored
+  backend::TensorView embed_tokens;  // [vocab, hidden], as stored; always host memory (looked up there)
   std::vector<DecoderLayerWeights> layers;
   Norm final_norm;
   Linear lm_head;
@@ -82,9 +82,13 @@ class VlmWeights {
   // when a tensor is missing, has the wrong shape or an unsupported dtype (checked before any
   // conversion), (budget) when a backend buffer cannot be allocated. The backend must be a host backend.
   // `threads` convert tensors (0: every core the process may use); they exist only during the call.
+  // With `language_device` (e.g. a GPU), every tensor of the language model but the token-embedding
+  // table is moved there tensor by tensor as soon as it is built (the host holds one converted tensor
+  // at a time); a tied lm_head gets a device copy of the table. The vision tower stays on `backend`.
   static std::unique_ptr<VlmWeights> load(const models::VlmConfig& config, const models::CheckpointTensors& tensors,
                                           const std::string& folder, WeightPrecision precision,
-                                          backend::Backend& backend, unsigned threads = 0);
+                                          backend::Backend& backend, unsigned threads = 0,
+                                          backend::Backend* language_device = nullptr);
 
   const VisionWeights& vision() const { return vision_; }
   const LanguageWeights& language() const { return language_; }
