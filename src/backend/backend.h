@@ -79,7 +79,9 @@ class Backend {
   virtual DeviceMemory memory() const = 0;
   virtual Bytes allocated_bytes() const = 0;  // live buffers of this backend
 
-  // At least `bytes` bytes, 64-byte aligned, zero-filled, entered in the ledger as (owner, purpose).
+  // At least `bytes` bytes, 64-byte aligned, entered in the ledger as (owner, purpose). Zero-filled,
+  // except activation buffers (Purpose::kActivations) of device backends: those are op outputs, and
+  // clearing every temporary of a decode step would cost a launch each.
   virtual std::unique_ptr<Buffer> allocate(Bytes bytes, std::string_view owner, memory::Purpose purpose) = 0;
 
   // Host <-> device copies of `bytes` bytes at `offset` into the buffer. Throws Error(kInternal)

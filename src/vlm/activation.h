@@ -15,7 +15,8 @@ namespace vidscope::vlm {
 class Activation {
  public:
   Activation() = default;
-  // Zero-filled. Throws vidscope::Error (budget) when the backend cannot allocate it.
+  // Zero-filled on host backends (device backends leave activations to the op that writes them,
+  // backend.h). Throws vidscope::Error (budget) when the backend cannot allocate it.
   Activation(backend::Backend& backend, std::int64_t rows, std::int64_t cols, std::string_view owner)
       : backend_(&backend),
         buffer_(backend.allocate(static_cast<Bytes>(std::max<std::int64_t>(1, rows * cols)) * sizeof(float), owner,

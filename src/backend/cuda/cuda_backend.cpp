@@ -121,7 +121,7 @@ class CudaBackend final : public Backend {
     const bool pooled = purpose == memory::Purpose::kActivations && pool_ != nullptr;
     void* data = reserve_device_memory(bytes, owner, allocated_, pooled);
     try {
-      check_cuda(cudaMemsetAsync(data, 0, bytes, context_.stream), "zero-filling a buffer");
+      if (!pooled) check_cuda(cudaMemsetAsync(data, 0, bytes, context_.stream), "zero-filling a buffer");
       memory::LedgerEntry entry;
       if (ledger_ != nullptr) entry = ledger_->add(std::string(owner), device(), purpose, bytes);
       return std::make_unique<CudaBuffer>(data, bytes, device_, pooled ? context_.stream : nullptr, &allocated_,

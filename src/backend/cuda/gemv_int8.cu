@@ -9,7 +9,7 @@
 //
 // Each warp (or 2-4 warps sharing K, as in gemv.cu) owns a pair of weight rows; a lane takes one
 // unit at a time: a q8 block (32 codes, eight 4-byte words; q8 rows are only 4-byte aligned) or a
-// pair of q4 blocks (36 bytes, nine words). Per block: integer sum of code products, then
+// pair of q4 blocks (36 bytes, nine words); q8's are loaded by the warp together (the main loop). Per block: integer sum of code products, then
 // d_x * sum (q4: d_w * d_x * (sum - 8 * sum of the x codes), the stored nibbles being code + 8)
 // added in f32; q8's per-row scale multiplies the total. Values past the last whole unit take a
 // scalar path with the same quantized x.
@@ -69,6 +69,7 @@ template <>
 struct Unit<WeightType::kQ8> {
   static constexpr int kElems = 32;
   static constexpr int kWords = 8;
+  static constexpr bool kStaged = true;
   // Word u of the codes (after the 4-byte row scale).
   __device__ static const unsigned* words(const unsigned char* row, std::int64_t unit) {
     return reinterpret_cast<const unsigned*>(row + 4) + unit * kWords;
@@ -104,6 +105,7 @@ template <>
 struct Unit<WeightType::kQ4> {
   static constexpr int kElems = 64;
   static constexpr int kWords = 9;
+  static constexpr bool kStaged = false;
   __device__ static const unsigned* words(const unsigned char* row, std::int64_t unit) {
     return reinterpret_cast<const unsigned*>(row) + unit * kWords;
   }
@@ -153,6 +155,8 @@ struct Unit<WeightType::kQ4> {
 template <WeightType T, int R>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_int8_kernel(GemvLaunch a, Int8Rows x, int split) {
   using U = Unit<T>;
+  constexpr int kStageWords = U::kStaged ? kWarpSize * U::kWords + U::kWords : 1;  // + the w / 32 padding
+  __shared__ unsigned stage[kWarpsPerBlock][kRowsPerWarp][kStageWords];
   __shared__ float partial[kWarpsPerBlock][kRowsPerWarp][R];
   const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
   const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
@@ -166,19 +170,64 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_int8_kernel(Ge
   for (int g = 0; g < kRowsPerWarp; ++g) row[g] = w + (n0 + g < a.n ? n0 + g : 0) * static_cast<std::int64_t>(a.w_stride_bytes);
   float acc[kRowsPerWarp][R] = {};
 
+  // q8: the warp takes 32 consecutive units per step. Its lanes load them as consecutive 4-byte
+  // words (coalesced: 128 bytes per load instruction; a lane reading its own block's 8 words touches
+  // one 128-byte line per lane and instruction, which left the kernel bound by the L1 cache), park
+  // them in shared memory and read back the words of their own unit. Word w sits at w + w / 32,
+  // which keeps the stores and the reads free of bank conflicts. q4 reads its own 9 words per
+  // lane: the staged variant was slower there (docs/benchmarks.md, GPU).
   const std::int64_t units = active && a.vector_loads ? a.k / U::kElems : 0;
   const std::int64_t first = static_cast<std::int64_t>(part) * kWarpSize + lane;
   const std::int64_t stride = static_cast<std::int64_t>(split) * kWarpSize;
-  for (std::int64_t unit = first; unit < units; unit += stride) {
-    unsigned words[kRowsPerWarp][9];
+  if constexpr (U::kStaged) {
+    for (std::int64_t span = first - lane; span < units; span += stride) {  // warp-uniform
+      const int span_words = static_cast<int>(units - span < kWarpSize ? units - span : kWarpSize) * U::kWords;
+      unsigned loaded[kRowsPerWarp][U::kWords];
 #pragma unroll
-    for (int g = 0; g < kRowsPerWarp; ++g) {
-      const unsigned* p = U::words(row[g], unit);
+      for (int g = 0; g < kRowsPerWarp; ++g) {
+        const unsigned* p = U::words(row[g], span);
 #pragma unroll
-      for (int i = 0; i < U::kWords; ++i) words[g][i] = __ldcs(p + i);
+        for (int j = 0; j < U::kWords; ++j) {
+          const int w = j * kWarpSize + lane;
+          loaded[g][j] = w < span_words ? __ldcs(p + w) : 0u;
+        }
+      }
+#pragma unroll
+      for (int g = 0; g < kRowsPerWarp; ++g) {
+#pragma unroll
+        for (int j = 0; j < U::kWords; ++j) {
+          const int w = j * kWarpSize + lane;
+          stage[warp][g][w + w / kWarpSize] = loaded[g][j];
+        }
+      }
+      __syncwarp();
+      const std::int64_t unit = span + lane;
+      if (unit < units) {
+#pragma unroll
+        for (int g = 0; g < kRowsPerWarp; ++g) {
+          unsigned words[9];
+#pragma unroll
+          for (int i = 0; i < U::kWords; ++i) {
+            const int w = lane * U::kWords + i;
+            words[i] = stage[warp][g][w + w / kWarpSize];
+          }
+          U::template accumulate<R>(words, unit, x, a.rows, acc[g]);
+        }
+      }
+      __syncwarp();  // the stage is rewritten by the next step
     }
+  } else {
+    for (std::int64_t unit = first; unit < units; unit += stride) {
+      unsigned words[kRowsPerWarp][9];
 #pragma unroll
-    for (int g = 0; g < kRowsPerWarp; ++g) U::template accumulate<R>(words[g], unit, x, a.rows, acc[g]);
+      for (int g = 0; g < kRowsPerWarp; ++g) {
+        const unsigned* p = U::words(row[g], unit);
+#pragma unroll
+        for (int i = 0; i < U::kWords; ++i) words[g][i] = __ldcs(p + i);
+      }
+#pragma unroll
+      for (int g = 0; g < kRowsPerWarp; ++g) U::template accumulate<R>(words[g], unit, x, a.rows, acc[g]);
+    }
   }
   // The tail (and everything without vector loads): value by value, with the same quantized x.
   const std::int64_t k_end = active ? a.k : 0;
