@@ -127,3 +127,21 @@ TEST(CliReport, NotAReportExitsThree) {
 }
 
 }  // namespace
+
+// --device: a name that is not a device, or a GPU that is not there, is a usage error (exit 2) that
+// names it and says what to use instead, before any model file is read.
+TEST(CliDescribe, BadDevicesAreUsageErrors) {
+  const fs::path model = make_tiny_describing_model("cli-device");
+  const std::string image = std::string(VIDSCOPE_TEST_DATA_DIR) + "/vlm/images/grad_56x84.png";
+  for (const std::string device : {"tpu", "cuda:99"}) {
+    const auto outcome = run_cli("--quiet describe --model " + model.string() + " --image " + image +
+                                 " --max-new-tokens 2 --device " + device);
+    EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+    EXPECT_NE(outcome.output.find("'" + device + "'"), std::string::npos) << outcome.output;
+    EXPECT_NE(outcome.output.find("cpu"), std::string::npos) << outcome.output;
+  }
+  const auto cpu = run_cli("--quiet describe --model " + model.string() + " --image " + image +
+                           " --max-new-tokens 2 --device cpu");
+  EXPECT_EQ(cpu.exit_code, 0) << cpu.output;
+  fs::remove_all(model);
+}
