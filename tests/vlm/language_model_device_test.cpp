@@ -12,13 +12,9 @@
 #include <gtest/gtest.h>
 
 #include "backend/cpu/cpu_backend.h"
-#include "models/checkpoint_tensors.h"
-#include "models/vlm_config.h"
-#include "models/weight_set.h"
 #include "vlm/generator.h"
 #include "vlm/language_model.h"
-#include "vlm/mrope_positions.h"
-#include "vlm/test_support.h"
+#include "vlm/test_checkpoint.h"
 #include "vlm/vlm_weights.h"
 
 namespace vidscope::vlm {
@@ -82,17 +78,7 @@ class HostAsDevice final : public Backend {
   std::unique_ptr<Backend> cpu_;
 };
 
-struct Checkpoint {
-  explicit Checkpoint(const std::string& name)
-      : dir(test::vlm_data_path(name)),
-        config(models::load_vlm_config(dir + "/config.json")),
-        weight_set(models::WeightSet::open_directory(dir)),
-        tensors(weight_set, config.text.tie_word_embeddings) {}
-  std::string dir;
-  models::VlmConfig config;
-  models::WeightSet weight_set;
-  models::CheckpointTensors tensors;
-};
+using Checkpoint = test::TestCheckpoint;
 
 // Greedy generation of three text prompts (one with rows standing in for vision embeddings) on the
 // given backend; returns every sequence's tokens and first logits.

@@ -7,26 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "backend/cpu/cpu_backend.h"
-#include "models/checkpoint_tensors.h"
-#include "models/vlm_config.h"
-#include "models/weight_set.h"
-#include "vlm/test_support.h"
+#include "vlm/test_checkpoint.h"
 #include "vlm/vlm_weights.h"
 
 namespace vidscope::vlm {
 namespace {
 
-struct Checkpoint {
-  explicit Checkpoint(const std::string& name)
-      : dir(test::vlm_data_path(name)),
-        config(models::load_vlm_config(dir + "/config.json")),
-        weight_set(models::WeightSet::open_directory(dir)),
-        tensors(weight_set, config.text.tie_word_embeddings) {}
-  std::string dir;
-  models::VlmConfig config;
-  models::WeightSet weight_set;
-  models::CheckpointTensors tensors;
-};
+using Checkpoint = test::TestCheckpoint;
 
 // Every weight the forward passes read, with a name for failure messages.
 std::vector<std::pair<std::string, backend::TensorView>> all_views(const VlmWeights& w) {

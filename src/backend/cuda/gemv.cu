@@ -15,26 +15,16 @@
 #include <atomic>
 
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/gemv_shape.cuh"
 
 namespace vidscope::backend::cuda {
 
 namespace {
 
-constexpr int kWarpSize = 32;
-constexpr int kRowsPerWarp = 2;
-constexpr int kWarpsPerBlock = 4;
+using namespace gemv;  // NOLINT: the shared GEMV layout
 constexpr int kConvertThreads = 256;
 
 __device__ inline float bf16_bits(unsigned bits16) { return __uint_as_float(bits16 << 16); }
-__device__ inline float f16_bits(unsigned bits16) {
-  return __half2float(__ushort_as_half(static_cast<unsigned short>(bits16)));
-}
-
-// Reads a little-endian value from bytes of any alignment (q8 rows are K + 4 bytes long).
-__device__ inline float load_f32_unaligned(const unsigned char* p) {
-  const unsigned bits = unsigned(p[0]) | (unsigned(p[1]) << 8) | (unsigned(p[2]) << 16) | (unsigned(p[3]) << 24);
-  return __uint_as_float(bits);
-}
 
 // x[r][k0 .. k0+4*count) dotted with four weights at a time.
 __device__ inline float dot4(const float4 x, float w0, float w1, float w2, float w3) {
@@ -110,22 +100,14 @@ struct Traits<WeightType::kF16> : HalfTraits<false> {};
 // one at a time, for the bf16 conversion of the GEMM path.
 template <>
 struct Traits<WeightType::kQ8> {
-  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
-    return static_cast<float>(static_cast<signed char>(row[4 + k]));
-  }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) { return q8_code(row, k); }
   __device__ static float row_scale(const unsigned char* row) { return load_f32_unaligned(row); }
 };
 
 // q4: blocks of 18 bytes, an f16 scale then 16 bytes of nibbles (code + 8; low nibbles values 0..15).
 template <>
 struct Traits<WeightType::kQ4> {
-  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
-    const unsigned char* block = row + (k / 32) * 18;
-    const int j = static_cast<int>(k % 32);
-    const unsigned char byte = block[2 + (j & 15)];
-    const int code = (j < 16 ? (byte & 0xf) : (byte >> 4)) - 8;
-    return f16_bits(unsigned(block[0]) | (unsigned(block[1]) << 8)) * static_cast<float>(code);
-  }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) { return q4_value(row, k); }
   __device__ static float row_scale(const unsigned char*) { return 1.0f; }
 };
 
@@ -136,25 +118,15 @@ template <WeightType T, int R>
 __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_kernel(GemvLaunch a, int split) {
   using Tr = Traits<T>;
   __shared__ float partial[kWarpsPerBlock][kRowsPerWarp][R];
-  const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
-  const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
-  const int part = warp % split;  // this warp's share of K
-  const std::int64_t pair = static_cast<std::int64_t>(blockIdx.x) * (kWarpsPerBlock / split) + warp / split;
-  const std::int64_t n0 = pair * kRowsPerWarp;
-  const bool active = n0 < a.n;  // inactive warps still meet the block barrier below
-  const auto* w = static_cast<const unsigned char*>(a.w);
-  const unsigned char* row[kRowsPerWarp];
-#pragma unroll
-  for (int g = 0; g < kRowsPerWarp; ++g) {
-    const std::int64_t n = n0 + g < a.n ? n0 + g : 0;  // a missing row re-reads row 0, unused
-    row[g] = w + n * static_cast<std::int64_t>(a.w_stride_bytes);
-  }
+  const gemv::WarpRows at(a, split);
+  const std::int64_t n0 = at.n0;
+  const bool active = at.active;
+  const auto& row = at.row;
   float acc[kRowsPerWarp][R] = {};
 
   constexpr int kUnroll = Tr::kUnroll;
   const std::int64_t words = active && a.vector_loads ? a.k / Tr::kElems : 0;
-  const std::int64_t first = static_cast<std::int64_t>(part) * kWarpSize + lane;
-  const std::int64_t stride = static_cast<std::int64_t>(split) * kWarpSize;
+  const std::int64_t first = at.first, stride = at.stride;
   for (std::int64_t base = first; base < words; base += stride * kUnroll) {
     typename Tr::Word word[kUnroll][kRowsPerWarp];
 #pragma unroll
@@ -175,71 +147,18 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_kernel(GemvLau
     }
   }
   const std::int64_t k_end = active ? a.k : 0;
-  for (std::int64_t k = (a.vector_loads ? a.k / Tr::kElems : 0) * Tr::kElems + first; k < k_end; k += stride) {
-    float wk[kRowsPerWarp];
-#pragma unroll
-    for (int g = 0; g < kRowsPerWarp; ++g) wk[g] = Tr::scalar(row[g], k);
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      if (r < a.rows) {
-        const float xv = __ldg(a.x + r * a.x_stride + k);
-#pragma unroll
-        for (int g = 0; g < kRowsPerWarp; ++g) acc[g][r] += wk[g] * xv;
-      }
-    }
-  }
-
-#pragma unroll
-  for (int g = 0; g < kRowsPerWarp; ++g) {
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      float v = acc[g][r];
-#pragma unroll
-      for (int offset = kWarpSize / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
-      acc[g][r] = v;
-      if (lane == 0) partial[warp][g][r] = v;
-    }
-  }
-  if (split > 1) __syncthreads();  // block-uniform: split is a kernel argument
-  if (part != 0 || !active) return;
-#pragma unroll
-  for (int g = 0; g < kRowsPerWarp; ++g) {
-    const std::int64_t n = n0 + g;
-    const float scale = Tr::row_scale(row[g]);
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      if (lane == g * R + r && n < a.n && r < a.rows) {
-        float v = acc[g][r];
-        for (int s = 1; s < split; ++s) v += partial[warp + s][g][r];
-        a.y[r * a.y_stride + n] = v * scale + (a.bias != nullptr ? a.bias[n] : 0.0f);
-      }
-    }
-  }
-}
-
-// Warps per row pair: enough pairs for 32 warps per multiprocessor keep one warp each; fewer
-// pairs split K over 2 or 4 warps (N = 3584 on an H100's 132 multiprocessors: 1792 pairs, split 4).
-int choose_split(std::int64_t pairs, int multiprocessors) {
-  if (pairs >= 32LL * multiprocessors) return 1;
-  if (pairs >= 16LL * multiprocessors) return 2;
-  return 4;
+  gemv::accumulate_scalar<Tr, R>(
+      row, (a.vector_loads ? a.k / Tr::kElems : 0) * Tr::kElems + first, k_end, stride, a.rows,
+      [&](int r, std::int64_t k) { return __ldg(a.x + r * a.x_stride + k); }, acc);
+  gemv::finish_scaled_rows<Tr, R>(acc, partial, split, active, n0, row, a);
 }
 
 template <WeightType T>
-cudaError_t launch_gemv_typed(const GemvLaunch& a, int multiprocessors, cudaStream_t stream) {
-  const std::int64_t pairs = (a.n + kRowsPerWarp - 1) / kRowsPerWarp;
-  const int split = choose_split(pairs, multiprocessors);
-  const std::int64_t pairs_per_block = kWarpsPerBlock / split;
-  const dim3 grid(static_cast<unsigned>((pairs + pairs_per_block - 1) / pairs_per_block)), block(kWarpsPerBlock * kWarpSize);
-  if (a.rows <= 1) {
-    gemv_kernel<T, 1><<<grid, block, 0, stream>>>(a, split);
-  } else if (a.rows <= 2) {
-    gemv_kernel<T, 2><<<grid, block, 0, stream>>>(a, split);
-  } else if (a.rows <= 4) {
-    gemv_kernel<T, 4><<<grid, block, 0, stream>>>(a, split);
-  } else {
-    gemv_kernel<T, 8><<<grid, block, 0, stream>>>(a, split);
-  }
+cudaError_t launch_gemv_typed(const GemvLaunch& a, cudaStream_t stream) {
+  const gemv::LaunchShape shape = gemv::launch_shape(a.n);
+  gemv::dispatch_rows(a.rows, [&](auto rows) {
+    gemv_kernel<T, decltype(rows)::value><<<shape.grid, shape.block, 0, stream>>>(a, shape.split);
+  });
   return cudaGetLastError();
 }
 
@@ -299,11 +218,10 @@ std::size_t gemv_vector_alignment(WeightType type) {
 }
 
 cudaError_t launch_gemv(const GemvLaunch& a, cudaStream_t stream) {
-  const int sms = gemv_multiprocessor_count();
   switch (a.type) {
-    case WeightType::kF32: return launch_gemv_typed<WeightType::kF32>(a, sms, stream);
-    case WeightType::kF16: return launch_gemv_typed<WeightType::kF16>(a, sms, stream);
-    case WeightType::kBF16: return launch_gemv_typed<WeightType::kBF16>(a, sms, stream);
+    case WeightType::kF32: return launch_gemv_typed<WeightType::kF32>(a, stream);
+    case WeightType::kF16: return launch_gemv_typed<WeightType::kF16>(a, stream);
+    case WeightType::kBF16: return launch_gemv_typed<WeightType::kBF16>(a, stream);
     case WeightType::kQ8:
     case WeightType::kQ4: break;  // launch_gemv_int8
   }

@@ -13,25 +13,15 @@
 // d_x * sum (q4: d_w * d_x * (sum - 8 * sum of the x codes), the stored nibbles being code + 8)
 // added in f32; q8's per-row scale multiplies the total. Values past the last whole unit take a
 // scalar path with the same quantized x.
-#include <cuda_fp16.h>
-
 #include "backend/cuda/cuda_kernels.h"
+#include "backend/cuda/gemv_shape.cuh"
 
 namespace vidscope::backend::cuda {
 
 namespace {
 
-constexpr int kWarpSize = 32;
-constexpr int kRowsPerWarp = 2;
-constexpr int kWarpsPerBlock = 4;
+using namespace gemv;  // NOLINT: the shared GEMV layout
 constexpr int kBlock = kInt8ActivationBlock;
-
-__device__ inline float f16_bits(unsigned bits16) {
-  return __half2float(__ushort_as_half(static_cast<unsigned short>(bits16)));
-}
-__device__ inline float load_f32_unaligned(const unsigned char* p) {
-  return __uint_as_float(unsigned(p[0]) | (unsigned(p[1]) << 8) | (unsigned(p[2]) << 16) | (unsigned(p[3]) << 24));
-}
 
 // ---- quantization of x: one warp per block of 32 values ----
 __global__ void quantize_kernel(const float* x, std::int64_t x_stride, int rows, std::int64_t k, Int8Rows out) {
@@ -75,9 +65,7 @@ struct Unit<WeightType::kQ8> {
     return reinterpret_cast<const unsigned*>(row + 4) + unit * kWords;
   }
   __device__ static float row_scale(const unsigned char* row) { return load_f32_unaligned(row); }
-  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
-    return static_cast<float>(static_cast<signed char>(row[4 + k]));
-  }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) { return q8_code(row, k); }
   template <int R>
   __device__ static void accumulate(const unsigned (&w)[9], std::int64_t unit, const Int8Rows& x, int rows,
                                     float (&acc)[R]) {
@@ -110,13 +98,7 @@ struct Unit<WeightType::kQ4> {
     return reinterpret_cast<const unsigned*>(row) + unit * kWords;
   }
   __device__ static float row_scale(const unsigned char*) { return 1.0f; }
-  __device__ static float scalar(const unsigned char* row, std::int64_t k) {
-    const unsigned char* block = row + (k / 32) * 18;
-    const int j = static_cast<int>(k % 32);
-    const unsigned char byte = block[2 + (j & 15)];
-    const int code = (j < 16 ? (byte & 0xf) : (byte >> 4)) - 8;
-    return f16_bits(unsigned(block[0]) | (unsigned(block[1]) << 8)) * static_cast<float>(code);
-  }
+  __device__ static float scalar(const unsigned char* row, std::int64_t k) { return q4_value(row, k); }
   // Sum over one block of nibble * x code; nibble bytes j..j+3 hold values j.. (low) and j+16.. (high).
   __device__ static int block_sum(const unsigned (&nibbles)[4], const int4 a, const int4 b) {
     const int xs[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
@@ -158,16 +140,12 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_int8_kernel(Ge
   constexpr int kStageWords = U::kStaged ? kWarpSize * U::kWords + U::kWords : 1;  // + the w / 32 padding
   __shared__ unsigned stage[kWarpsPerBlock][kRowsPerWarp][kStageWords];
   __shared__ float partial[kWarpsPerBlock][kRowsPerWarp][R];
-  const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
+  const gemv::WarpRows at(a, split);
+  const int lane = at.lane;
   const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
-  const int part = warp % split;
-  const std::int64_t pair = static_cast<std::int64_t>(blockIdx.x) * (kWarpsPerBlock / split) + warp / split;
-  const std::int64_t n0 = pair * kRowsPerWarp;
-  const bool active = n0 < a.n;
-  const auto* w = static_cast<const unsigned char*>(a.w);
-  const unsigned char* row[kRowsPerWarp];
-#pragma unroll
-  for (int g = 0; g < kRowsPerWarp; ++g) row[g] = w + (n0 + g < a.n ? n0 + g : 0) * static_cast<std::int64_t>(a.w_stride_bytes);
+  const std::int64_t n0 = at.n0;
+  const bool active = at.active;
+  const auto& row = at.row;
   float acc[kRowsPerWarp][R] = {};
 
   // q8: the warp takes 32 consecutive units per step. Its lanes load them as consecutive 4-byte
@@ -177,8 +155,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_int8_kernel(Ge
   // which keeps the stores and the reads free of bank conflicts. q4 reads its own 9 words per
   // lane: the staged variant was slower there (docs/benchmarks.md, GPU).
   const std::int64_t units = active && a.vector_loads ? a.k / U::kElems : 0;
-  const std::int64_t first = static_cast<std::int64_t>(part) * kWarpSize + lane;
-  const std::int64_t stride = static_cast<std::int64_t>(split) * kWarpSize;
+  const std::int64_t first = at.first, stride = at.stride;
   if constexpr (U::kStaged) {
     for (std::int64_t span = first - lane; span < units; span += stride) {  // warp-uniform
       const int span_words = static_cast<int>(units - span < kWarpSize ? units - span : kWarpSize) * U::kWords;
@@ -231,69 +208,22 @@ __global__ void __launch_bounds__(kWarpsPerBlock* kWarpSize) gemv_int8_kernel(Ge
   }
   // The tail (and everything without vector loads): value by value, with the same quantized x.
   const std::int64_t k_end = active ? a.k : 0;
-  for (std::int64_t k = (a.vector_loads ? a.k / U::kElems : 0) * U::kElems + first; k < k_end; k += stride) {
-    float wk[kRowsPerWarp];
-#pragma unroll
-    for (int g = 0; g < kRowsPerWarp; ++g) wk[g] = U::scalar(row[g], k);
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      if (r < a.rows) {
-        const float xv = static_cast<float>(x.codes[r * x.row_bytes + k]) * x.scales[r * x.blocks + k / kBlock];
-#pragma unroll
-        for (int g = 0; g < kRowsPerWarp; ++g) acc[g][r] += wk[g] * xv;
-      }
-    }
-  }
+  gemv::accumulate_scalar<U, R>(
+      row, (a.vector_loads ? a.k / U::kElems : 0) * U::kElems + first, k_end, stride, a.rows,
+      [&](int r, std::int64_t k) {
+        return static_cast<float>(x.codes[r * x.row_bytes + k]) * x.scales[r * x.blocks + k / kBlock];
+      },
+      acc);
 
-#pragma unroll
-  for (int g = 0; g < kRowsPerWarp; ++g) {
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      float v = acc[g][r];
-#pragma unroll
-      for (int offset = kWarpSize / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
-      acc[g][r] = v;
-      if (lane == 0) partial[warp][g][r] = v;
-    }
-  }
-  if (split > 1) __syncthreads();
-  if (part != 0 || !active) return;
-#pragma unroll
-  for (int g = 0; g < kRowsPerWarp; ++g) {
-    const std::int64_t n = n0 + g;
-    const float scale = U::row_scale(row[g]);
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      if (lane == g * R + r && n < a.n && r < a.rows) {
-        float v = acc[g][r];
-        for (int s = 1; s < split; ++s) v += partial[warp + s][g][r];
-        a.y[r * a.y_stride + n] = v * scale + (a.bias != nullptr ? a.bias[n] : 0.0f);
-      }
-    }
-  }
-}
-
-int choose_split(std::int64_t pairs, int multiprocessors) {
-  if (pairs >= 32LL * multiprocessors) return 1;
-  if (pairs >= 16LL * multiprocessors) return 2;
-  return 4;
+  gemv::finish_scaled_rows<U, R>(acc, partial, split, active, n0, row, a);
 }
 
 template <WeightType T>
-cudaError_t launch_typed(const GemvLaunch& a, const Int8Rows& x, int multiprocessors, cudaStream_t stream) {
-  const std::int64_t pairs = (a.n + kRowsPerWarp - 1) / kRowsPerWarp;
-  const int split = choose_split(pairs, multiprocessors);
-  const std::int64_t pairs_per_block = kWarpsPerBlock / split;
-  const dim3 grid(static_cast<unsigned>((pairs + pairs_per_block - 1) / pairs_per_block)), block(kWarpsPerBlock * kWarpSize);
-  if (a.rows <= 1) {
-    gemv_int8_kernel<T, 1><<<grid, block, 0, stream>>>(a, x, split);
-  } else if (a.rows <= 2) {
-    gemv_int8_kernel<T, 2><<<grid, block, 0, stream>>>(a, x, split);
-  } else if (a.rows <= 4) {
-    gemv_int8_kernel<T, 4><<<grid, block, 0, stream>>>(a, x, split);
-  } else {
-    gemv_int8_kernel<T, 8><<<grid, block, 0, stream>>>(a, x, split);
-  }
+cudaError_t launch_typed(const GemvLaunch& a, const Int8Rows& x, cudaStream_t stream) {
+  const gemv::LaunchShape shape = gemv::launch_shape(a.n);
+  gemv::dispatch_rows(a.rows, [&](auto rows) {
+    gemv_int8_kernel<T, decltype(rows)::value><<<shape.grid, shape.block, 0, stream>>>(a, x, shape.split);
+  });
   return cudaGetLastError();
 }
 
@@ -309,9 +239,8 @@ cudaError_t launch_quantize_activations(const float* x, std::int64_t x_stride, i
 }
 
 cudaError_t launch_gemv_int8(const GemvLaunch& a, const Int8Rows& x, cudaStream_t stream) {
-  const int sms = gemv_multiprocessor_count();
-  if (a.type == WeightType::kQ8) return launch_typed<WeightType::kQ8>(a, x, sms, stream);
-  if (a.type == WeightType::kQ4) return launch_typed<WeightType::kQ4>(a, x, sms, stream);
+  if (a.type == WeightType::kQ8) return launch_typed<WeightType::kQ8>(a, x, stream);
+  if (a.type == WeightType::kQ4) return launch_typed<WeightType::kQ4>(a, x, stream);
   return cudaErrorInvalidValue;
 }
 
