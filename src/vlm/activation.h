@@ -25,6 +25,7 @@ class Activation {
 
   const backend::TensorView& view() const { return view_; }
   bool on_host() const { return backend_ != nullptr && backend_->is_host(); }
+  backend::Backend* owner_backend() const { return backend_; }
   float* data() const { return static_cast<float*>(view_.data); }
   float* row(std::int64_t r) const { return view_.f32_row(r); }
   std::int64_t rows() const { return view_.shape[0]; }

@@ -35,6 +35,19 @@ void check_prompt(const PreparedPrompt& p, std::int32_t image_pad, std::int32_t 
   }
 }
 
+// Rows [first, first + count) of `source` into rows [at, at + count) of `x`.
+void place_rows(const Activation& source, std::int64_t first, const Activation& x, std::int64_t at, std::int64_t count) {
+  if (source.on_host()) {
+    x.write_rows(at, count, source.row(first));
+  } else if (source.owner_backend() == x.owner_backend()) {
+    x.owner_backend()->copy(source.rows_view(first, count), x.rows_view(at, count));
+  } else {
+    std::vector<float> staged(static_cast<std::size_t>(count * source.cols()));
+    source.read_rows(first, count, staged.data());
+    x.write_rows(at, count, staged.data());
+  }
+}
+
 }  // namespace
 
 Generator::Generator(const LanguageModel& model, std::int32_t image_pad_id, std::int32_t video_pad_id)
@@ -51,19 +64,25 @@ std::vector<float> Generator::prefill(const PreparedPrompt& prompt, KvCache& cac
   for (std::int64_t c0 = 0; c0 < n; c0 += chunk) {
     const std::int64_t count = std::min(chunk, n - c0);
     const std::span<const std::int32_t> ids(prompt.ids.data() + c0, static_cast<std::size_t>(count));
-    // The chunk's rows are assembled on the host (token embeddings, then the vision rows over the pad
-    // tokens) and written to the model's backend in one transfer.
+    // Token embeddings are looked up on the host and written in one transfer; then each run of pad
+    // tokens takes its vision rows, copied on the model's backend (or written from the host when the
+    // vision rows live there).
     std::vector<float> rows(static_cast<std::size_t>(count) * width);
     model_.embed_host(ids, rows.data());
-    for (std::int64_t i = 0; i < count; ++i) {
-      const std::int32_t id = ids[static_cast<std::size_t>(i)];
-      const Activation* source = id == image_pad_id_ ? prompt.image_embeddings : id == video_pad_id_ ? prompt.video_embeddings : nullptr;
-      if (source == nullptr) continue;
-      std::int64_t& next = id == image_pad_id_ ? next_image : next_video;
-      source->read_rows(next++, 1, rows.data() + static_cast<std::size_t>(i) * width);
-    }
     Activation x(model_.model_backend(), count, model_.hidden_size(), kOwner);
     x.write_rows(0, count, rows.data());
+    for (std::int64_t i = 0; i < count;) {
+      const std::int32_t id = ids[static_cast<std::size_t>(i)];
+      const Activation* source = id == image_pad_id_ ? prompt.image_embeddings : id == video_pad_id_ ? prompt.video_embeddings : nullptr;
+      std::int64_t run = 1;
+      while (i + run < count && ids[static_cast<std::size_t>(i + run)] == id) ++run;
+      if (source != nullptr) {
+        std::int64_t& next = id == image_pad_id_ ? next_image : next_video;
+        place_rows(*source, next, x, i, run);
+        next += run;
+      }
+      i += run;
+    }
     const auto& thw = prompt.positions.thw;
     const auto sub = [&](int axis) {
       return std::span<const std::int32_t>(thw[static_cast<std::size_t>(axis)].data() + c0, static_cast<std::size_t>(count));

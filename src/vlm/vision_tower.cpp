@@ -24,20 +24,23 @@ constexpr float kNormEps = 1e-6f;
 // activations of a long video stay bounded (4096 x 1280 x 4 B = 20 MiB per tensor).
 constexpr std::int64_t kTargetChunkRows = 4096;
 
-TensorView as_view(std::vector<float>& v, std::int64_t rows, std::int64_t cols) {
-  return TensorView::dense(v.data(), backend::DType::kF32, {rows, cols});
-}
-
 std::vector<std::int64_t> widen(const std::vector<std::int32_t>& v) { return {v.begin(), v.end()}; }
 
-void permute_rows(std::vector<float>& data, std::int64_t cols, const std::vector<std::int32_t>& order) {
-  std::vector<float> out(data.size());
+// Rows order[0], order[1], ... of `data` ([*, cols]) as a new host array.
+std::vector<float> permuted_rows(const float* data, std::int64_t cols, const std::vector<std::int32_t>& order) {
+  const auto width = static_cast<std::size_t>(cols);
+  std::vector<float> out(order.size() * width);
   for (std::size_t r = 0; r < order.size(); ++r) {
-    std::memcpy(out.data() + r * static_cast<std::size_t>(cols),
-                data.data() + static_cast<std::size_t>(order[r]) * static_cast<std::size_t>(cols),
-                static_cast<std::size_t>(cols) * sizeof(float));
+    std::memcpy(out.data() + r * width, data + static_cast<std::size_t>(order[r]) * width, width * sizeof(float));
   }
-  data.swap(out);
+  return out;
+}
+
+// An activation on `be` holding `rows` rows of host data.
+Activation uploaded(backend::Backend& be, const float* data, std::int64_t rows, std::int64_t cols) {
+  Activation a(be, rows, cols, kOwner);
+  a.write_rows(0, rows, data);
+  return a;
 }
 
 }  // namespace
@@ -77,30 +80,35 @@ void VisionTower::encode_chunk(const PixelPatches& patches, int t0, int t_count,
   const std::int64_t rows = grid.patch_count();
   const std::array<GridThw, 1> grids = {grid};
 
-  Activation x(backend_, rows, e, kOwner);
-  TensorView input = TensorView::dense(
-      const_cast<float*>(patches.values.data()) + static_cast<std::size_t>(t0) * patches.grid.h * patches.grid.w * patches.row_size,
-      backend::DType::kF32, {rows, patches.row_size});
-  backend_.matmul(input, weights_.patch_embed, nullptr, x.view());
-
+  // Host inputs (patch rows, rotary tables) are put in window order on the host (Qwen2.5-VL: the
+  // patch embedding is row by row, so permuting its input rows permutes its output rows) and then go
+  // to the backend in one transfer each.
+  const float* input = patches.values.data() + static_cast<std::size_t>(t0) * patches.grid.h * patches.grid.w * patches.row_size;
   RotaryTable rot = vision_rotary_table(grids, head_dim, merge);
   std::vector<std::int64_t> full_segments = widen(temporal_patch_cu_seqlens(grids));
   std::vector<std::int64_t> window_segments;
   VisionWindows windows;
+  std::vector<float> permuted_input;
   if (qwen25_) {
     windows = compute_vision_windows(
         grids, {static_cast<int>(config_.window_size), static_cast<int>(config_.patch_size), merge});
     const std::vector<std::int32_t> order = expand_to_patch_rows(windows.window_index, merge);
-    std::vector<float> xs(x.data(), x.data() + rows * e);
-    permute_rows(xs, e, order);
-    std::memcpy(x.data(), xs.data(), xs.size() * sizeof(float));
-    permute_rows(rot.cos, head_dim, order);
-    permute_rows(rot.sin, head_dim, order);
+    permuted_input = permuted_rows(input, patches.row_size, order);
+    input = permuted_input.data();
+    rot.cos = permuted_rows(rot.cos.data(), head_dim, order);
+    rot.sin = permuted_rows(rot.sin.data(), head_dim, order);
     window_segments = widen(windows.cu_window_seqlens);
   }
-  const TensorView cos = as_view(rot.cos, rows, head_dim);
-  const TensorView sin = as_view(rot.sin, rows, head_dim);
-  for (std::size_t i = 0; i < weights_.blocks.size(); ++i) run_block(i, x, cos, sin, full_segments, window_segments);
+  Activation x(backend_, rows, e, kOwner);
+  {
+    const Activation pixels = uploaded(backend_, input, rows, patches.row_size);
+    backend_.matmul(pixels.view(), weights_.patch_embed, nullptr, x.view());
+  }
+  const Activation cos = uploaded(backend_, rot.cos.data(), rows, head_dim);
+  const Activation sin = uploaded(backend_, rot.sin.data(), rows, head_dim);
+  for (std::size_t i = 0; i < weights_.blocks.size(); ++i) {
+    run_block(i, x, cos.view(), sin.view(), full_segments, window_segments);
+  }
 
   // Merger: norm each patch row, then every merge^2 consecutive rows form one input row.
   Activation normed(backend_, rows, e, kOwner);
@@ -123,11 +131,20 @@ void VisionTower::encode_chunk(const PixelPatches& patches, int t0, int t_count,
   }
   Activation windowed(backend_, tokens, config_.out_hidden_size, kOwner);
   backend_.matmul(hidden.view(), weights_.merger_fc2.weight, weights_.merger_fc2.bias_or_null(), windowed.view());
-  // Back to raster order: token j of the raster sits at reverse_index[j] of the window order.
-  const auto width = static_cast<std::size_t>(config_.out_hidden_size);
-  for (std::int64_t j = 0; j < tokens; ++j) {
-    std::memcpy(out + static_cast<std::size_t>(j) * width, windowed.row(windows.reverse_index[static_cast<std::size_t>(j)]),
-                width * sizeof(float));
+  // Back to raster order: token j of the raster sits at reverse_index[j] of the window order. Runs of
+  // tokens that are consecutive in both orders (a window's row) move with one copy.
+  const auto& reverse = windows.reverse_index;
+  for (std::int64_t j = 0; j < tokens;) {
+    std::int64_t run = 1;
+    while (j + run < tokens &&
+           reverse[static_cast<std::size_t>(j + run)] == reverse[static_cast<std::size_t>(j)] + run) {
+      ++run;
+    }
+    TensorView to = result;
+    to.data = result.row(j);
+    to.shape[0] = run;
+    backend_.copy(windowed.rows_view(reverse[static_cast<std::size_t>(j)], run), to);
+    j += run;
   }
 }
 

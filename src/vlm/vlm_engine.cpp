@@ -62,13 +62,14 @@ ProcessorConfig default_processor_config(const models::VisionModelConfig& v) {
   return c;
 }
 
+// The parts (activations of `be`) one after another, on `be`.
 Activation concat_rows(backend::Backend& be, const std::vector<const Activation*>& parts) {
   std::int64_t rows = 0;
   for (const auto* p : parts) rows += p->rows();
   Activation out(be, rows, parts.front()->cols(), kOwner);
   std::int64_t at = 0;
   for (const auto* p : parts) {
-    std::memcpy(out.row(at), p->data(), static_cast<std::size_t>(p->rows() * p->cols()) * sizeof(float));
+    be.copy(p->view(), out.rows_view(at, p->rows()));
     at += p->rows();
   }
   return out;
@@ -111,8 +112,8 @@ struct VlmEngine::State {
   models::GenerationConfig generation;
   std::optional<models::Tokenizer> tokenizer;
   SpecialTokenIds special;
-  std::unique_ptr<backend::Backend> backend;         // host: the vision tower, weight conversion
-  std::unique_ptr<backend::Backend> device_backend;  // the language model's, when not the host
+  std::unique_ptr<backend::Backend> backend;         // the host: weight conversion, and the models without a device
+  std::unique_ptr<backend::Backend> device_backend;  // the models' (vision tower and language model), when a GPU
   models::WeightSet weight_set;
   std::unique_ptr<models::CheckpointTensors> tensors;
   std::unique_ptr<VlmWeights> weights;
@@ -163,9 +164,9 @@ std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_di
   s->backend = backend::make_cpu_backend(cpu);
   s->weights = VlmWeights::load(s->config, *s->tensors, model_dir.string(), options.precision, *s->backend,
                                 options.threads, s->device_backend.get());
-  s->vision = std::make_unique<VisionTower>(s->config.vision, s->weights->vision(), *s->backend);
-  s->language = std::make_unique<LanguageModel>(s->config.text, s->weights->language(),
-                                                s->device_backend ? *s->device_backend : *s->backend);
+  backend::Backend& compute = s->device_backend ? *s->device_backend : *s->backend;
+  s->vision = std::make_unique<VisionTower>(s->config.vision, s->weights->vision(), compute);
+  s->language = std::make_unique<LanguageModel>(s->config.text, s->weights->language(), compute);
   s->generator = std::make_unique<Generator>(*s->language, s->special.image_pad, s->special.video_pad);
   return std::unique_ptr<VlmEngine>(new VlmEngine(std::move(s)));
 }
@@ -261,7 +262,7 @@ VlmEngine::PromptInputs VlmEngine::prepare(const VisualPrompt& request) const {
       } else {
         std::vector<const Activation*> pointers;
         for (const Activation& part : parts) pointers.push_back(&part);
-        in.images.emplace(concat_rows(*state_->backend, pointers));
+        in.images.emplace(concat_rows(compute_backend(), pointers));
       }
       break;
     }

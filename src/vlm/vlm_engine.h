@@ -39,8 +39,9 @@ struct EngineOptions {
   // Hard cap on the engine's live buffers (converted weights, KV cache, activations); an allocation
   // past it fails with Error(kBudget), which callers may answer by retrying smaller. nullopt: no cap.
   std::optional<Bytes> byte_limit;
-  // Where the language model runs: "cpu", or "cuda" / "cuda:N" (GPU N; its weights, KV cache and
-  // activations live there, the vision tower stays on the CPU). byte_limit applies to the CPU.
+  // Where the models run: "cpu", or "cuda" / "cuda:N" (GPU N: the vision tower's and the language
+  // model's weights, the KV cache and the activations live there; tokenizer, preprocessing and
+  // sampling stay on the CPU). byte_limit applies to the CPU.
   std::string device = "cpu";
 };
 
@@ -125,9 +126,10 @@ class VlmEngine {
                                std::span<const GridThw> video_grids, std::span<const double> video_second_per_grid = {}) const;
   SamplingParams default_sampling() const;
   std::vector<std::int32_t> eos_ids() const;
-  // The language model's backend (where KV caches for language_model() must live).
+  // The models' backend (where KV caches for language_model() must live, and encode_vision's
+  // output lives).
   backend::Backend& compute_backend() const;
-  // The vision tower's backend (always the host).
+  // The host backend (weight conversion; the models' too without a device).
   backend::Backend& host_backend() const;
   const VlmWeights& weights() const;
 

@@ -71,7 +71,8 @@ nlohmann::json VlmEngine::probe(const ProbeRequest& request) {
     out["image_grid_thw"] = grid_json(p.grid);
     out["pixel_values"] = summarize_pixels(p.values, shape_of(p));
     Activation e = encode_vision(p);
-    out["vision_output_image"] = summarize_values({e.data(), static_cast<std::size_t>(e.rows() * e.cols())}, {e.rows(), e.cols()});
+    std::vector<float> host;
+    out["vision_output_image"] = summarize_values({e.host_rows(host), static_cast<std::size_t>(e.rows() * e.cols())}, {e.rows(), e.cols()});
     image = VisionInput{std::move(p), std::move(e)};
   }
   if (!request.frames.empty()) {
@@ -82,7 +83,8 @@ nlohmann::json VlmEngine::probe(const ProbeRequest& request) {
     out["video_grid_thw"] = grid_json(v.patches.grid);
     out["pixel_values_videos"] = summarize_pixels(v.patches.values, shape_of(v.patches));
     Activation e = encode_vision(v.patches);
-    out["vision_output_video"] = summarize_values({e.data(), static_cast<std::size_t>(e.rows() * e.cols())}, {e.rows(), e.cols()});
+    std::vector<float> host;
+    out["vision_output_video"] = summarize_values({e.host_rows(host), static_cast<std::size_t>(e.rows() * e.cols())}, {e.rows(), e.cols()});
     video = VisionInput{std::move(v.patches), std::move(e), v.second_per_grid_t};
   }
   PreparedPrompt prompt;

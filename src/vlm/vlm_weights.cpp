@@ -64,7 +64,7 @@ struct VlmWeights::Builder {
   backend::Backend& be;
   tensor::WorkerPool& pool;
   VlmWeights& out;
-  backend::Backend* device = nullptr;  // where the language model's tensors go; null: `be`
+  backend::Backend* device = nullptr;  // where the tensors go (all but the token embeddings); null: `be`
   bool placing = false;                // tensors built now go to `device`
 
   std::unique_ptr<backend::Buffer>& new_buffer(std::size_t bytes) {
@@ -172,6 +172,7 @@ struct VlmWeights::Builder {
   }
 
   void load_vision(const models::VisionModelConfig& v) {
+    placing = device != nullptr;
     const models::TensorRef& patch = tensors.get("visual.patch_embed.proj.weight");
     const std::int64_t row = patch.element_count() / v.embed_dim;
     // The patch embedding is an f32 GEMM operand at f32 precision, as stored otherwise (never quantized).
@@ -203,8 +204,9 @@ struct VlmWeights::Builder {
   void load_language(const models::TextModelConfig& t) {
     const models::TensorRef& embed = tensors.get(models::kEmbedTokensWeight);
     const DType embed_type = tensor_dtype(embed.dtype);
-    // The table stays on the host (token lookups read a few rows); everything after it goes to the
+    // The table stays on the host (token lookups read a few rows); everything else goes to the
     // device when there is one.
+    placing = false;
     out.language_.embed_tokens =
         matrix(embed, t.vocab_size, t.hidden_size, precision == WeightPrecision::kF32 ? DType::kF32 : embed_type);
     placing = device != nullptr;
@@ -256,13 +258,13 @@ WeightPrecision parse_weight_precision(std::string_view name) {
 std::unique_ptr<VlmWeights> VlmWeights::load(const models::VlmConfig& config, const models::CheckpointTensors& tensors,
                                              const std::string& folder, WeightPrecision precision,
                                              backend::Backend& backend, unsigned threads,
-                                             backend::Backend* language_device) {
+                                             backend::Backend* device) {
   if (!backend.is_host()) throw_internal_error("VlmWeights::load: backend " + backend.name() + " is not a host backend");
   models::require_checkpoint_matches(config, tensors, folder);
   std::unique_ptr<VlmWeights> weights(new VlmWeights());
   weights->precision_ = precision;
   tensor::WorkerPool pool(threads != 0 ? threads : default_thread_count());
-  Builder builder{tensors, precision, backend, pool, *weights, language_device};
+  Builder builder{tensors, precision, backend, pool, *weights, device};
   builder.load_vision(config.vision);
   builder.load_language(config.text);
   return weights;

@@ -82,13 +82,13 @@ class VlmWeights {
   // when a tensor is missing, has the wrong shape or an unsupported dtype (checked before any
   // conversion), (budget) when a backend buffer cannot be allocated. The backend must be a host backend.
   // `threads` convert tensors (0: every core the process may use); they exist only during the call.
-  // With `language_device` (e.g. a GPU), every tensor of the language model but the token-embedding
-  // table is moved there tensor by tensor as soon as it is built (the host holds one converted tensor
-  // at a time); a tied lm_head gets a device copy of the table. The vision tower stays on `backend`.
+  // With `device` (e.g. a GPU), every tensor but the token-embedding table is moved there tensor by
+  // tensor as soon as it is built (the host holds one converted tensor at a time); a tied lm_head gets
+  // a device copy of the table. `backend` then only stages conversions.
   static std::unique_ptr<VlmWeights> load(const models::VlmConfig& config, const models::CheckpointTensors& tensors,
                                           const std::string& folder, WeightPrecision precision,
                                           backend::Backend& backend, unsigned threads = 0,
-                                          backend::Backend* language_device = nullptr);
+                                          backend::Backend* device = nullptr);
 
   const VisionWeights& vision() const { return vision_; }
   const LanguageWeights& language() const { return language_; }
