@@ -134,7 +134,14 @@ void LanguageModel::run_layer(std::size_t index, const Activation& x, const Tens
 Activation LanguageModel::logits(const Activation& x, std::span<const std::int64_t> rows) const {
   const auto count = static_cast<std::int64_t>(rows.size());
   Activation picked(backend_, count, config_.hidden_size, kOwner);
-  for (std::int64_t i = 0; i < count; ++i) backend_.copy(x.rows_view(rows[static_cast<std::size_t>(i)], 1), picked.rows_view(i, 1));
+  // Runs of consecutive rows (every row of a decode step) move with one copy.
+  for (std::int64_t i = 0; i < count;) {
+    const std::int64_t first = rows[static_cast<std::size_t>(i)];
+    std::int64_t run = 1;
+    while (i + run < count && rows[static_cast<std::size_t>(i + run)] == first + run) ++run;
+    backend_.copy(x.rows_view(first, run), picked.rows_view(i, run));
+    i += run;
+  }
   backend_.rms_norm(picked.view(), weights_.final_norm.weight, static_cast<float>(config_.rms_norm_eps), picked.view());
   Activation out(backend_, count, config_.vocab_size, kOwner);
   backend_.matmul(picked.view(), weights_.lm_head.weight, nullptr, out.view());

@@ -105,11 +105,14 @@ struct VlmWeights::Builder {
   TensorView matrix(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target) {
     const DType source = tensor_dtype(ref.dtype);
     if (source == target && is_aligned(ref.data, tensor::element_bytes(source))) {
-      return placing ? place(mapped_view(ref, rows, cols), false) : mapped_view(ref, rows, cols);
+      return placed(mapped_view(ref, rows, cols), false);
     }
-    const TensorView converted = convert(ref, rows, cols, target);
-    return placing ? place(converted, true) : converted;
+    return placed(convert(ref, rows, cols, target), true);
   }
+
+  // The tensor where it goes: itself, or its device copy while placing (`converted`: it lives in the
+  // buffer just converted, which the move frees).
+  TensorView placed(const TensorView& host, bool converted) { return placing ? place(host, converted) : host; }
 
   // Moves a finished host tensor to `device`: one device buffer, filled chunk by chunk from where the
   // tensor is (the mapping, whose pages are released after each chunk, or its converted buffer, which
@@ -153,8 +156,7 @@ struct VlmWeights::Builder {
 
   TensorView vector_f32(const std::string& name) {
     const models::TensorRef& ref = tensors.get(name);
-    const TensorView converted = convert(ref, 1, ref.element_count(), DType::kF32);
-    return placing ? place(converted, true) : converted;
+    return placed(convert(ref, 1, ref.element_count(), DType::kF32), true);
   }
 
   Linear linear(const std::string& prefix, bool bias) {
@@ -228,7 +230,7 @@ struct VlmWeights::Builder {
     if (tensors.lm_head_is_tied()) {
       // One table serves both uses (memory/weight_precision.h): never a separate quantized copy. On a
       // device, the lm_head needs the table there too: a copy as stored.
-      out.language_.lm_head.weight = placing ? place(out.language_.embed_tokens, false) : out.language_.embed_tokens;
+      out.language_.lm_head.weight = placed(out.language_.embed_tokens, false);
     } else {
       out.language_.lm_head = linear("lm_head", false);  // models::kLmHeadWeight
     }

@@ -101,9 +101,11 @@ void rope(const CudaContext& ctx, const TensorView& x, const TensorView& cos, co
              "rope");
 }
 
-void attention(const CudaContext& ctx, const TensorView& q, const TensorView& k, const TensorView& v,
-               const tensor::AttentionParams& p, const TensorView& out) {
-  check_attention(q, k, v, p, out);
+namespace {
+
+// attention() after its checks: the general kernel (any number of query rows, segments).
+void run_attention(const CudaContext& ctx, const TensorView& q, const TensorView& k, const TensorView& v,
+                   const tensor::AttentionParams& p, const TensorView& out) {
   if (q.rows() == 0) return;
   AttentionLaunch a;
   a.q = floats(q);
@@ -135,6 +137,14 @@ void attention(const CudaContext& ctx, const TensorView& q, const TensorView& k,
   check_cuda(launch_attention(a, ctx.stream), "attention");
 }
 
+}  // namespace
+
+void attention(const CudaContext& ctx, const TensorView& q, const TensorView& k, const TensorView& v,
+               const tensor::AttentionParams& p, const TensorView& out) {
+  check_attention(q, k, v, p, out);
+  run_attention(ctx, q, k, v, p, out);
+}
+
 void attention_batch(const CudaContext& ctx, std::span<const tensor::AttentionCall> calls) {
   std::vector<DecodeAttentionCall> decode;
   int max_heads = 1, max_keys = 0, max_dim = 4;
@@ -156,7 +166,7 @@ void attention_batch(const CudaContext& ctx, std::span<const tensor::AttentionCa
     d.head_dim = static_cast<int>(p.head_dim);
     d.scale = p.scale;
     if (call.q.rows() != 1 || !p.segment_bounds.empty() || !decode_attention_fits(d)) {
-      attention(ctx, call.q, call.k, call.v, p, call.out);
+      run_attention(ctx, call.q, call.k, call.v, p, call.out);  // checked above
       continue;
     }
     max_heads = std::max(max_heads, d.q_heads);
