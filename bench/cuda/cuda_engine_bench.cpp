@@ -152,8 +152,7 @@ int run(const std::string& model, const std::string& precision, int steps) {
     const auto tokens = static_cast<std::int64_t>(prompt.ids.size());
     const int layers = static_cast<int>(lm.config().num_hidden_layers);
     {
-      vlm::KvCache cache(engine->compute_backend(), layers, kSegments, tokens + std::max(steps, kJobTokens) + 1,
-                         lm.kv_width());
+      vlm::KvCache cache = lm.make_cache(kSegments, tokens + std::max(steps, kJobTokens) + 1);
       (void)engine->generator().prefill(prompt, cache, 0);  // warm-up (cuBLASLt heuristics, pool)
       cache.set_length(0, 0);
       start = now_s();
@@ -161,8 +160,8 @@ int run(const std::string& model, const std::string& precision, int steps) {
       prefill_s = now_s() - start;
       for (std::int64_t s = 1; s < kSegments; ++s) {  // every slot holds the prompt
         for (int l = 0; l < layers; ++l) {
-          engine->compute_backend().copy(cache.keys(l, 0, tokens), cache.keys(l, s, tokens));
-          engine->compute_backend().copy(cache.values(l, 0, tokens), cache.values(l, s, tokens));
+          cache.backend_of(l).copy(cache.keys(l, 0, tokens), cache.keys(l, s, tokens));
+          cache.backend_of(l).copy(cache.values(l, 0, tokens), cache.values(l, s, tokens));
         }
         cache.set_length(s, tokens);
       }
@@ -187,13 +186,13 @@ int run(const std::string& model, const std::string& precision, int steps) {
         v = 4.0f * (static_cast<float>(state >> 8) / 16777216.0f - 0.5f);  // normalized pixels lie in about [-2, 2]
       }
       (void)engine->encode_vision(patches);  // warm-up
-      engine->compute_backend().synchronize();
+      engine->vision_backend().synchronize();
       start = now_s();
       [[maybe_unused]] const vlm::Activation encoded = engine->encode_vision(patches);
-      engine->compute_backend().synchronize();
+      engine->vision_backend().synchronize();
       vision_s = now_s() - start;
       // The job: 15 segments, each encoded and prefilled in turn, then all decoded together.
-      vlm::KvCache cache(engine->compute_backend(), layers, kSegments, tokens + kJobTokens + 1, lm.kv_width());
+      vlm::KvCache cache = lm.make_cache(kSegments, tokens + kJobTokens + 1);
       start = now_s();
       for (std::int64_t s = 0; s < kSegments; ++s) {
         const vlm::Activation segment = engine->encode_vision(patches);

@@ -184,10 +184,11 @@ double time_decode(const vlm::Generator& generator, vlm::KvCache& cache, std::ve
 
 // Copies the prompt held in slot 0 into slots 1..n-1, so every sequence of the batch decodes at the
 // same context length without prefilling n times.
-void clone_slot0(backend::Backend& be, vlm::KvCache& cache, std::int64_t slots) {
+void clone_slot0(vlm::KvCache& cache, std::int64_t slots) {
   const std::int64_t rows = cache.length(0);
   for (std::int64_t s = 1; s < slots; ++s) {
     for (std::int64_t layer = 0; layer < cache.layers(); ++layer) {
+      backend::Backend& be = cache.backend_of(layer);
       be.copy(cache.keys(layer, 0, rows), cache.keys(layer, s, rows));
       be.copy(cache.values(layer, 0, rows), cache.values(layer, s, rows));
     }
@@ -238,8 +239,7 @@ EngineNumbers run_engine(const std::filesystem::path& model_dir, vlm::WeightPrec
   prompt.video_embeddings = video ? &*video : nullptr;
   const vlm::LanguageModel& lm = engine->language_model();
   const auto tokens = static_cast<std::int64_t>(prompt.ids.size());
-  vlm::KvCache cache(engine->compute_backend(), lm.config().num_hidden_layers, options.batch,
-                     tokens + options.decode_steps + 1, lm.kv_width());
+  vlm::KvCache cache = lm.make_cache(options.batch, tokens + options.decode_steps + 1);
   std::int32_t first = prompt.ids.back();
   if (options.decode_only) {
     fill_prompt_kv(cache, tokens);
@@ -253,7 +253,7 @@ EngineNumbers run_engine(const std::filesystem::path& model_dir, vlm::WeightPrec
     first = argmax_row(logits.data(), lm.vocab_size());
   }
   cache.set_length(0, tokens);
-  clone_slot0(engine->compute_backend(), cache, options.batch);  // every batch slot starts from the prompt
+  clone_slot0(cache, options.batch);  // every batch slot starts from the prompt
   std::vector<std::int64_t> slots(static_cast<std::size_t>(options.batch));
   for (std::size_t i = 0; i < slots.size(); ++i) slots[i] = static_cast<std::int64_t>(i);
   std::vector<double> batch1_rounds, batchn_rounds;

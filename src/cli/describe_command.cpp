@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "cli/command.h"
+#include "cli/engine_device_options.h"
 #include "cli/rgb_image_file.h"
 #include "media/segment_source.h"
 #include "vlm/vlm_engine.h"
@@ -33,7 +34,7 @@ struct DescribeCliOptions {
   std::int64_t max_new_tokens = 256;
   std::string precision = "auto";
   unsigned threads = 0;
-  std::string device = "cpu";
+  EngineDeviceOptions where;
 };
 
 struct SampledVideo {
@@ -74,7 +75,7 @@ int run_describe(const DescribeCliOptions& o) {
   vlm::EngineOptions eo;
   eo.precision = vlm::parse_weight_precision(o.precision);
   eo.threads = o.threads;
-  eo.device = o.device;
+  apply_engine_device_options(o.where, eo);
   vlm::DescribeOptions options;
   options.prompt = o.prompt;
   options.max_new_tokens = o.max_new_tokens;
@@ -118,7 +119,7 @@ CommandRunner register_describe_command(CLI::App& app) {
   sub->add_option("--precision", o->precision, "Weights: auto (as stored), bf16, int8, int4, f32")
       ->check(CLI::IsMember({"auto", "bf16", "int8", "int4", "f32"}));
   sub->add_option("--threads", o->threads, "Compute threads (0: all cores)");
-  sub->add_option("--device", o->device, "Where the language model runs: cpu, cuda or cuda:N (default cpu)");
+  add_engine_device_options(*sub, o->where);
   return [o] { return run_describe(*o); };
 }
 

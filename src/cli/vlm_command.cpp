@@ -11,6 +11,7 @@
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "cli/command.h"
+#include "cli/engine_device_options.h"
 #include "cli/rgb_image_file.h"
 #include "vlm/vlm_engine.h"
 
@@ -28,7 +29,7 @@ struct VlmProbeOptions {
   double max_pixels = 0;
   std::string precision = "f32";
   unsigned threads = 0;
-  std::string device = "cpu";
+  EngineDeviceOptions where;
   std::string output;
 };
 
@@ -62,7 +63,7 @@ int run_probe(const VlmProbeOptions& o) {
   vlm::EngineOptions eo;
   eo.precision = vlm::parse_weight_precision(o.precision);
   eo.threads = o.threads;
-  eo.device = o.device;
+  apply_engine_device_options(o.where, eo);
   vlm::ProbeRequest request;
   request.prompt_ids = parse_ids(o.prompt_ids);
   request.max_new_tokens = o.max_new_tokens;
@@ -99,7 +100,7 @@ CommandRunner register_vlm_command(CLI::App& app) {
   probe->add_option("--max-pixels", options->max_pixels, "Override preprocessor_config.json max_pixels");
   probe->add_option("--precision", options->precision, "Weights: auto, f32, bf16, int8, int4 (default f32)");
   probe->add_option("--threads", options->threads, "Compute threads (0: all cores)");
-  probe->add_option("--device", options->device, "Where the language model runs: cpu, cuda or cuda:N (default cpu)");
+  add_engine_device_options(*probe, options->where);
   probe->add_option("-o,--output", options->output, "Output JSON file")->required();
   return [options, probe] {
     if (!probe->parsed()) return 2;

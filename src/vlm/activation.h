@@ -70,4 +70,31 @@ class Activation {
   backend::TensorView view_;
 };
 
+// Rows [first, first + count) of `source` into rows [at, at + count) of `target`, wherever each lives:
+// a device copy when both share a backend, one transfer when either is host memory, staged through the
+// host between two devices.
+inline void copy_rows(const Activation& source, std::int64_t first, const Activation& target, std::int64_t at,
+                      std::int64_t count) {
+  if (count <= 0) return;
+  if (source.owner_backend() == target.owner_backend()) {
+    target.owner_backend()->copy(source.rows_view(first, count), target.rows_view(at, count));
+  } else if (source.on_host()) {
+    target.write_rows(at, count, source.row(first));
+  } else if (target.on_host()) {
+    source.read_rows(first, count, target.row(at));
+  } else {
+    std::vector<float> staged(static_cast<std::size_t>(count * source.cols()));
+    source.read_rows(first, count, staged.data());
+    target.write_rows(at, count, staged.data());
+  }
+}
+
+// The whole of `source` on `backend`: itself when it already lives there, else a copy.
+inline Activation moved_to(Activation source, backend::Backend& backend, std::string_view owner) {
+  if (source.owner_backend() == &backend) return source;
+  Activation out(backend, source.rows(), source.cols(), owner);
+  copy_rows(source, 0, out, 0, source.rows());
+  return out;
+}
+
 }  // namespace vidscope::vlm

@@ -35,19 +35,6 @@ void check_prompt(const PreparedPrompt& p, std::int32_t image_pad, std::int32_t 
   }
 }
 
-// Rows [first, first + count) of `source` into rows [at, at + count) of `x`.
-void place_rows(const Activation& source, std::int64_t first, const Activation& x, std::int64_t at, std::int64_t count) {
-  if (source.on_host()) {
-    x.write_rows(at, count, source.row(first));
-  } else if (source.owner_backend() == x.owner_backend()) {
-    x.owner_backend()->copy(source.rows_view(first, count), x.rows_view(at, count));
-  } else {
-    std::vector<float> staged(static_cast<std::size_t>(count * source.cols()));
-    source.read_rows(first, count, staged.data());
-    x.write_rows(at, count, staged.data());
-  }
-}
-
 }  // namespace
 
 Generator::Generator(const LanguageModel& model, std::int32_t image_pad_id, std::int32_t video_pad_id)
@@ -69,7 +56,7 @@ std::vector<float> Generator::prefill(const PreparedPrompt& prompt, KvCache& cac
     // vision rows live there).
     std::vector<float> rows(static_cast<std::size_t>(count) * width);
     model_.embed_host(ids, rows.data());
-    Activation x(model_.model_backend(), count, model_.hidden_size(), kOwner);
+    Activation x(model_.input_backend(), count, model_.hidden_size(), kOwner);
     x.write_rows(0, count, rows.data());
     for (std::int64_t i = 0; i < count;) {
       const std::int32_t id = ids[static_cast<std::size_t>(i)];
@@ -78,7 +65,7 @@ std::vector<float> Generator::prefill(const PreparedPrompt& prompt, KvCache& cac
       while (i + run < count && ids[static_cast<std::size_t>(i + run)] == id) ++run;
       if (source != nullptr) {
         std::int64_t& next = id == image_pad_id_ ? next_image : next_video;
-        place_rows(*source, next, x, i, run);
+        copy_rows(*source, next, x, i, run);
         next += run;
       }
       i += run;
@@ -103,7 +90,7 @@ std::vector<float> Generator::prefill(const PreparedPrompt& prompt, KvCache& cac
 Activation Generator::decode_step(std::span<const std::int32_t> ids, std::span<const std::int64_t> slots,
                                   std::span<const std::int64_t> rope_deltas, KvCache& cache) const {
   const auto batch = static_cast<std::int64_t>(ids.size());
-  Activation x(model_.model_backend(), batch, model_.hidden_size(), kOwner);
+  Activation x(model_.input_backend(), batch, model_.hidden_size(), kOwner);
   model_.embed(ids, x);
   std::vector<std::int32_t> pos(static_cast<std::size_t>(batch));
   std::vector<TokenSpan> spans(static_cast<std::size_t>(batch));
@@ -129,8 +116,7 @@ std::vector<GenerationResult> Generator::generate(std::span<const PreparedPrompt
     longest = std::max<std::int64_t>(longest, static_cast<std::int64_t>(p.ids.size()));
   }
   const std::int64_t max_new = std::max<std::int64_t>(0, options.max_new_tokens);
-  KvCache cache(model_.model_backend(), static_cast<std::int64_t>(model_.config().num_hidden_layers),
-                static_cast<std::int64_t>(prompts.size()), longest + std::max<std::int64_t>(1, max_new), model_.kv_width());
+  KvCache cache = model_.make_cache(static_cast<std::int64_t>(prompts.size()), longest + std::max<std::int64_t>(1, max_new));
 
   std::vector<Sampler> samplers;
   std::vector<std::vector<std::int32_t>> history(prompts.size());

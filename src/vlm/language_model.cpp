@@ -1,5 +1,6 @@
 #include "vlm/language_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -26,8 +27,31 @@ TensorView rows_of(const TensorView& v, std::int64_t begin, std::int64_t count) 
 }  // namespace
 
 LanguageModel::LanguageModel(const models::TextModelConfig& config, const LanguageWeights& weights,
-                             backend::Backend& backend)
-    : config_(config), weights_(weights), backend_(backend) {}
+                             backend::Backend& backend, LayerSplit split)
+    : config_(config),
+      weights_(weights),
+      backend_(backend),
+      rest_(split.rest),
+      first_layers_(split.first_layers < 0 ? config.num_hidden_layers
+                                           : std::min<std::int64_t>(split.first_layers, config.num_hidden_layers)) {
+  if (first_layers_ < config_.num_hidden_layers && rest_ == nullptr) {
+    throw_internal_error("LanguageModel: layers " + std::to_string(first_layers_) + ".." +
+                         std::to_string(config_.num_hidden_layers - 1) + " have no backend");
+  }
+  if (rest_ == nullptr) rest_ = &backend_;
+}
+
+std::vector<backend::Backend*> LanguageModel::backends() const {
+  std::vector<backend::Backend*> out{&input_backend()};
+  if (&output_backend() != out.front()) out.push_back(&output_backend());
+  return out;
+}
+
+KvCache LanguageModel::make_cache(std::int64_t slots, std::int64_t capacity) const {
+  std::vector<backend::Backend*> per_layer;
+  for (std::int64_t l = 0; l < layers(); ++l) per_layer.push_back(&layer_backend(l));
+  return KvCache(per_layer, slots, capacity, kv_width());
+}
 
 void LanguageModel::embed_host(std::span<const std::int32_t> ids, float* out) const {
   const TensorView& table = weights_.embed_tokens;  // always host memory (vlm_weights.h)
@@ -58,7 +82,7 @@ RotaryTable LanguageModel::rotary(std::span<const std::int32_t> t, std::span<con
   return mrope_rotary_table(t, h, w, config_.head_dim, config_.rope_theta, config_.mrope_section);
 }
 
-void LanguageModel::forward(const Activation& x, const RotaryTable& rotary, std::span<const TokenSpan> spans,
+void LanguageModel::forward(Activation& x, const RotaryTable& rotary, std::span<const TokenSpan> spans,
                             KvCache& cache) const {
   for (const TokenSpan& s : spans) {
     if (cache.length(s.slot) + s.count > cache.capacity()) {
@@ -67,16 +91,26 @@ void LanguageModel::forward(const Activation& x, const RotaryTable& rotary, std:
     }
   }
   const std::int64_t rows = x.rows();
-  // The tables go where the layers run (a copy on host backends too: rows x head_dim floats).
-  Activation cos(backend_, rows, config_.head_dim, kOwner), sin(backend_, rows, config_.head_dim, kOwner);
-  cos.write_rows(0, rows, rotary.cos.data());
-  sin.write_rows(0, rows, rotary.sin.data());
-  for (std::size_t i = 0; i < weights_.layers.size(); ++i) run_layer(i, x, cos.view(), sin.view(), spans, cache);
+  for (std::int64_t first = 0; first < layers();) {
+    backend::Backend& be = layer_backend(first);
+    std::int64_t end = first + 1;
+    while (end < layers() && &layer_backend(end) == &be) ++end;
+    // The rows cross to the backend of this run of layers (once per pass: at the split), and the
+    // tables go there too (a copy on host backends as well: rows x head_dim floats).
+    x = moved_to(std::move(x), be, kOwner);
+    Activation cos(be, rows, config_.head_dim, kOwner), sin(be, rows, config_.head_dim, kOwner);
+    cos.write_rows(0, rows, rotary.cos.data());
+    sin.write_rows(0, rows, rotary.sin.data());
+    for (std::int64_t i = first; i < end; ++i) {
+      run_layer(static_cast<std::size_t>(i), be, x, cos.view(), sin.view(), spans, cache);
+    }
+    first = end;
+  }
   for (const TokenSpan& s : spans) cache.set_length(s.slot, cache.length(s.slot) + s.count);
 }
 
-void LanguageModel::run_layer(std::size_t index, const Activation& x, const TensorView& cos, const TensorView& sin,
-                              std::span<const TokenSpan> spans, KvCache& cache) const {
+void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Activation& x, const TensorView& cos,
+                              const TensorView& sin, std::span<const TokenSpan> spans, KvCache& cache) const {
   const DecoderLayerWeights& l = weights_.layers[index];
   const std::int64_t rows = x.rows();
   const std::int64_t heads = config_.num_attention_heads;
@@ -85,18 +119,18 @@ void LanguageModel::run_layer(std::size_t index, const Activation& x, const Tens
   const auto eps = static_cast<float>(config_.rms_norm_eps);
   const auto layer = static_cast<std::int64_t>(index);
 
-  Activation y(backend_, rows, config_.hidden_size, kOwner);
-  backend_.rms_norm(x.view(), l.input_norm.weight, eps, y.view());
-  Activation q(backend_, rows, heads * head_dim, kOwner);
-  Activation k(backend_, rows, kv_width(), kOwner);
-  Activation v(backend_, rows, kv_width(), kOwner);
-  backend_.matmul(y.view(), l.q.weight, l.q.bias_or_null(), q.view());
-  backend_.matmul(y.view(), l.k.weight, l.k.bias_or_null(), k.view());
-  backend_.matmul(y.view(), l.v.weight, l.v.bias_or_null(), v.view());
-  backend_.rope(q.view(), cos, sin, heads, head_dim, q.view());
-  backend_.rope(k.view(), cos, sin, kv_heads, head_dim, k.view());
+  Activation y(be, rows, config_.hidden_size, kOwner);
+  be.rms_norm(x.view(), l.input_norm.weight, eps, y.view());
+  Activation q(be, rows, heads * head_dim, kOwner);
+  Activation k(be, rows, kv_width(), kOwner);
+  Activation v(be, rows, kv_width(), kOwner);
+  be.matmul(y.view(), l.q.weight, l.q.bias_or_null(), q.view());
+  be.matmul(y.view(), l.k.weight, l.k.bias_or_null(), k.view());
+  be.matmul(y.view(), l.v.weight, l.v.bias_or_null(), v.view());
+  be.rope(q.view(), cos, sin, heads, head_dim, q.view());
+  be.rope(k.view(), cos, sin, kv_heads, head_dim, k.view());
 
-  Activation attn(backend_, rows, heads * head_dim, kOwner);
+  Activation attn(be, rows, heads * head_dim, kOwner);
   backend::AttentionParams params;  // the same for every sequence but its query position
   params.q_heads = heads;
   params.kv_heads = kv_heads;
@@ -110,41 +144,42 @@ void LanguageModel::run_layer(std::size_t index, const Activation& x, const Tens
     backend::AttentionCall& call = calls.emplace_back();
     call.k = cache.keys(layer, s.slot, start + s.count);
     call.v = cache.values(layer, s.slot, start + s.count);
-    backend_.copy(k.rows_view(s.row, s.count), rows_of(call.k, start, s.count));
-    backend_.copy(v.rows_view(s.row, s.count), rows_of(call.v, start, s.count));
+    be.copy(k.rows_view(s.row, s.count), rows_of(call.k, start, s.count));
+    be.copy(v.rows_view(s.row, s.count), rows_of(call.v, start, s.count));
     call.q = q.rows_view(s.row, s.count);
     call.params = params;
     call.params.query_position = start;
     call.out = attn.rows_view(s.row, s.count);
   }
-  backend_.attention_batch(calls);  // every sequence at once: one parallel pass at decode
-  backend_.matmul(attn.view(), l.o.weight, nullptr, y.view());
-  backend_.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
+  be.attention_batch(calls);  // every sequence at once: one parallel pass at decode
+  be.matmul(attn.view(), l.o.weight, nullptr, y.view());
+  be.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
 
-  backend_.rms_norm(x.view(), l.post_attention_norm.weight, eps, y.view());
-  Activation gate(backend_, rows, config_.intermediate_size, kOwner);
-  Activation up(backend_, rows, config_.intermediate_size, kOwner);
-  backend_.matmul(y.view(), l.gate.weight, nullptr, gate.view());
-  backend_.matmul(y.view(), l.up.weight, nullptr, up.view());
-  backend_.swiglu(gate.view(), up.view(), gate.view());
-  backend_.matmul(gate.view(), l.down.weight, nullptr, y.view());
-  backend_.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
+  be.rms_norm(x.view(), l.post_attention_norm.weight, eps, y.view());
+  Activation gate(be, rows, config_.intermediate_size, kOwner);
+  Activation up(be, rows, config_.intermediate_size, kOwner);
+  be.matmul(y.view(), l.gate.weight, nullptr, gate.view());
+  be.matmul(y.view(), l.up.weight, nullptr, up.view());
+  be.swiglu(gate.view(), up.view(), gate.view());
+  be.matmul(gate.view(), l.down.weight, nullptr, y.view());
+  be.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
 }
 
 Activation LanguageModel::logits(const Activation& x, std::span<const std::int64_t> rows) const {
   const auto count = static_cast<std::int64_t>(rows.size());
-  Activation picked(backend_, count, config_.hidden_size, kOwner);
+  backend::Backend& be = output_backend();
+  Activation picked(be, count, config_.hidden_size, kOwner);
   // Runs of consecutive rows (every row of a decode step) move with one copy.
   for (std::int64_t i = 0; i < count;) {
     const std::int64_t first = rows[static_cast<std::size_t>(i)];
     std::int64_t run = 1;
     while (i + run < count && rows[static_cast<std::size_t>(i + run)] == first + run) ++run;
-    backend_.copy(x.rows_view(first, run), picked.rows_view(i, run));
+    copy_rows(x, first, picked, i, run);
     i += run;
   }
-  backend_.rms_norm(picked.view(), weights_.final_norm.weight, static_cast<float>(config_.rms_norm_eps), picked.view());
-  Activation out(backend_, count, config_.vocab_size, kOwner);
-  backend_.matmul(picked.view(), weights_.lm_head.weight, nullptr, out.view());
+  be.rms_norm(picked.view(), weights_.final_norm.weight, static_cast<float>(config_.rms_norm_eps), picked.view());
+  Activation out(be, count, config_.vocab_size, kOwner);
+  be.matmul(picked.view(), weights_.lm_head.weight, nullptr, out.view());
   return out;
 }
 

@@ -31,6 +31,7 @@ namespace vidscope::vlm {
 class VisionTower {
  public:
   VisionTower(const models::VisionModelConfig& config, const VisionWeights& weights, backend::Backend& backend);
+  backend::Backend& model_backend() const { return backend_; }
 
   // [patches.grid.token_count(merge), out_hidden_size]. Throws vidscope::Error (input) when the patch
   // row size or the grid does not fit the model (h, w not multiples of the merge size).

@@ -62,14 +62,14 @@ ProcessorConfig default_processor_config(const models::VisionModelConfig& v) {
   return c;
 }
 
-// The parts (activations of `be`) one after another, on `be`.
-Activation concat_rows(backend::Backend& be, const std::vector<const Activation*>& parts) {
+// The parts one after another, where the first one lives.
+Activation concat_rows(const std::vector<const Activation*>& parts) {
   std::int64_t rows = 0;
   for (const auto* p : parts) rows += p->rows();
-  Activation out(be, rows, parts.front()->cols(), kOwner);
+  Activation out(*parts.front()->owner_backend(), rows, parts.front()->cols(), kOwner);
   std::int64_t at = 0;
   for (const auto* p : parts) {
-    be.copy(p->view(), out.rows_view(at, p->rows()));
+    copy_rows(*p, 0, out, at, p->rows());
     at += p->rows();
   }
   return out;
@@ -100,7 +100,19 @@ std::unique_ptr<backend::Backend> make_language_backend(const EngineOptions& opt
   backend::CudaBackendOptions cuda;
   cuda.device_index = index;
   cuda.ledger = options.ledger;
+  cuda.byte_limit = options.device_byte_limit;
   return backend::make_cuda_backend(cuda);
+}
+
+// Throws Error(kUsage) when the split options ask for something the model or the device cannot do.
+void check_split(const EngineOptions& options, bool has_device, std::int64_t layers) {
+  if (!has_device && (options.device_layers >= 0 || !options.vision_on_device)) {
+    throw_usage_error("splitting the model between a GPU and the CPU (--gpu-layers) needs --device cuda[:N]");
+  }
+  if (options.device_layers > layers) {
+    throw_usage_error("--gpu-layers " + std::to_string(options.device_layers) + " exceeds the model's " +
+                      std::to_string(layers) + " decoder layers");
+  }
 }
 
 }  // namespace
@@ -128,6 +140,7 @@ std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_di
   s->device_backend = make_language_backend(options);  // a wrong --device fails before any file is read
   s->dir = model_dir;
   s->config = models::load_vlm_config(require_file(model_dir, "config.json"));
+  check_split(options, s->device_backend != nullptr, s->config.text.num_hidden_layers);
   const auto pp_path = model_dir / "preprocessor_config.json";
   s->processor = std::filesystem::is_regular_file(pp_path) ? to_processor_config(models::load_preprocessor_config(pp_path))
                                                            : default_processor_config(s->config.vision);
@@ -162,11 +175,18 @@ std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_di
   cpu.ledger = options.ledger;
   cpu.byte_limit = options.byte_limit;
   s->backend = backend::make_cpu_backend(cpu);
+  WeightPlacement placement;
+  placement.device = s->device_backend.get();
+  placement.device_layers = options.device_layers;
+  placement.vision_on_device = options.vision_on_device;
   s->weights = VlmWeights::load(s->config, *s->tensors, model_dir.string(), options.precision, *s->backend,
-                                options.threads, s->device_backend.get());
-  backend::Backend& compute = s->device_backend ? *s->device_backend : *s->backend;
-  s->vision = std::make_unique<VisionTower>(s->config.vision, s->weights->vision(), compute);
-  s->language = std::make_unique<LanguageModel>(s->config.text, s->weights->language(), compute);
+                                options.threads, placement);
+  backend::Backend& host = *s->backend;
+  backend::Backend& device = s->device_backend ? *s->device_backend : host;
+  s->vision = std::make_unique<VisionTower>(s->config.vision, s->weights->vision(),
+                                            options.vision_on_device ? device : host);
+  s->language = std::make_unique<LanguageModel>(s->config.text, s->weights->language(), device,
+                                                LayerSplit{options.device_layers, &host});
   s->generator = std::make_unique<Generator>(*s->language, s->special.image_pad, s->special.video_pad);
   return std::unique_ptr<VlmEngine>(new VlmEngine(std::move(s)));
 }
@@ -178,7 +198,13 @@ const models::VlmConfig& VlmEngine::config() const { return state_->config; }
 const ProcessorConfig& VlmEngine::processor_config() const { return state_->processor; }
 const LanguageModel& VlmEngine::language_model() const { return *state_->language; }
 const Generator& VlmEngine::generator() const { return *state_->generator; }
-backend::Backend& VlmEngine::compute_backend() const { return state_->language->model_backend(); }
+backend::Backend& VlmEngine::compute_backend() const { return state_->language->input_backend(); }
+backend::Backend& VlmEngine::vision_backend() const { return state_->vision->model_backend(); }
+
+void VlmEngine::release_cached_memory() const {
+  if (state_->device_backend) state_->device_backend->release_cached_memory();
+  state_->backend->release_cached_memory();
+}
 backend::Backend& VlmEngine::host_backend() const { return *state_->backend; }
 const VlmWeights& VlmEngine::weights() const { return *state_->weights; }
 
@@ -262,7 +288,7 @@ VlmEngine::PromptInputs VlmEngine::prepare(const VisualPrompt& request) const {
       } else {
         std::vector<const Activation*> pointers;
         for (const Activation& part : parts) pointers.push_back(&part);
-        in.images.emplace(concat_rows(compute_backend(), pointers));
+        in.images.emplace(concat_rows(pointers));
       }
       break;
     }
@@ -323,7 +349,7 @@ std::vector<Description> VlmEngine::generate_for(std::span<const PromptInputs> i
       emit(sequence, decoders[sequence].push(id));
     }
   });
-  compute_backend().release_cached_memory();  // the job's activations and KV cache are gone
+  release_cached_memory();  // the job's activations and KV cache are gone
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     emit(i, decoders[i].finish());
     out[i].tokens = static_cast<std::int64_t>(results[i].ids.size());

@@ -43,6 +43,13 @@ struct EngineOptions {
   // model's weights, the KV cache and the activations live there; tokenizer, preprocessing and
   // sampling stay on the CPU). byte_limit applies to the CPU.
   std::string device = "cpu";
+  // With a device, how the models share it with the CPU when it cannot hold them whole (the memory
+  // plan's "split" tier): the first device_layers decoder layers run on the device, the rest, the final
+  // norm and the lm_head on the CPU (-1: every layer on the device); the vision tower runs on the
+  // device when vision_on_device. Without a device both must keep their defaults.
+  std::int64_t device_layers = -1;
+  bool vision_on_device = true;
+  std::optional<Bytes> device_byte_limit;   // cap on the device's live buffers, like byte_limit
 };
 
 struct DescribeOptions {
@@ -126,12 +133,16 @@ class VlmEngine {
                                std::span<const GridThw> video_grids, std::span<const double> video_second_per_grid = {}) const;
   SamplingParams default_sampling() const;
   std::vector<std::int32_t> eos_ids() const;
-  // The models' backend (where KV caches for language_model() must live, and encode_vision's
-  // output lives).
+  // Where the language model takes its input rows (its first layer's backend; the device when it has
+  // any layer). KV caches for it come from language_model().make_cache().
   backend::Backend& compute_backend() const;
+  // Where the vision tower runs and encode_vision's output lives.
+  backend::Backend& vision_backend() const;
   // The host backend (weight conversion; the models' too without a device).
   backend::Backend& host_backend() const;
   const VlmWeights& weights() const;
+  // Hands back what the backends keep cached for reuse (a GPU's pool of freed activations).
+  void release_cached_memory() const;
 
   struct State;
 

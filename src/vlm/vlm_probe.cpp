@@ -108,7 +108,7 @@ nlohmann::json VlmEngine::probe(const ProbeRequest& request) {
   gen.max_new_tokens = request.max_new_tokens;
   gen.record_margins = true;
   const auto results = generator().generate(std::span<const PreparedPrompt>(&prompt, 1), gen);
-  compute_backend().release_cached_memory();
+  release_cached_memory();
   const std::vector<float>& last = results.at(0).first_logits;
   out["last_logits"] = last;
   out["last_logits_summary"] = summarize_values(last, {static_cast<std::int64_t>(last.size())});

@@ -64,8 +64,8 @@ struct VlmWeights::Builder {
   backend::Backend& be;
   tensor::WorkerPool& pool;
   VlmWeights& out;
-  backend::Backend* device = nullptr;  // where the tensors go (all but the token embeddings); null: `be`
-  bool placing = false;                // tensors built now go to `device`
+  WeightPlacement placement;  // where the tensors go; no device: `be`
+  bool placing = false;        // tensors built now go to placement.device
 
   std::unique_ptr<backend::Buffer>& new_buffer(std::size_t bytes) {
     out.buffers_.push_back(be.allocate(bytes, kOwner, memory::Purpose::kWeights));
@@ -120,12 +120,12 @@ struct VlmWeights::Builder {
   // model loads onto a device.
   TensorView place(const TensorView& host, bool drop_host_copy) {
     const auto bytes = static_cast<std::size_t>(host.rows()) * host.row_stride;
-    out.buffers_.push_back(device->allocate(bytes, kOwner, memory::Purpose::kWeights));
+    out.buffers_.push_back(placement.device->allocate(bytes, kOwner, memory::Purpose::kWeights));
     const backend::Buffer& target = *out.buffers_.back();
     const auto* source = static_cast<const std::byte*>(host.data);
     for (std::size_t at = 0; at < bytes; at += kUploadChunk) {
       const std::size_t n = std::min(kUploadChunk, bytes - at);
-      device->upload(source + at, n, target, at);
+      placement.device->upload(source + at, n, target, at);
       if (!drop_host_copy) release_source_pages(source + at, n);
     }
     if (drop_host_copy) {
@@ -174,7 +174,7 @@ struct VlmWeights::Builder {
   }
 
   void load_vision(const models::VisionModelConfig& v) {
-    placing = device != nullptr;
+    placing = placement.device != nullptr && placement.vision_on_device;
     const models::TensorRef& patch = tensors.get("visual.patch_embed.proj.weight");
     const std::int64_t row = patch.element_count() / v.embed_dim;
     // The patch embedding is an f32 GEMM operand at f32 precision, as stored otherwise (never quantized).
@@ -206,13 +206,16 @@ struct VlmWeights::Builder {
   void load_language(const models::TextModelConfig& t) {
     const models::TensorRef& embed = tensors.get(models::kEmbedTokensWeight);
     const DType embed_type = tensor_dtype(embed.dtype);
-    // The table stays on the host (token lookups read a few rows); everything else goes to the
-    // device when there is one.
+    // The table stays on the host (token lookups read a few rows); the layers the placement gives the
+    // device go there, and the final norm and lm_head follow the last layer.
     placing = false;
     out.language_.embed_tokens =
         matrix(embed, t.vocab_size, t.hidden_size, precision == WeightPrecision::kF32 ? DType::kF32 : embed_type);
-    placing = device != nullptr;
+    const std::int64_t on_device = placement.device == nullptr ? 0
+                                   : placement.device_layers < 0 ? t.num_hidden_layers
+                                                                 : std::min(placement.device_layers, t.num_hidden_layers);
     for (std::int64_t i = 0; i < t.num_hidden_layers; ++i) {
+      placing = i < on_device;
       const std::string p = "llm.layers." + std::to_string(i);
       DecoderLayerWeights l;
       l.input_norm = norm(p + ".input_layernorm", false);
@@ -226,6 +229,7 @@ struct VlmWeights::Builder {
       l.down = linear(p + ".mlp.down_proj", false);
       out.language_.layers.push_back(std::move(l));
     }
+    placing = on_device == t.num_hidden_layers && placement.device != nullptr;
     out.language_.final_norm = norm("llm.norm", false);
     if (tensors.lm_head_is_tied()) {
       // One table serves both uses (memory/weight_precision.h): never a separate quantized copy. On a
@@ -260,13 +264,13 @@ WeightPrecision parse_weight_precision(std::string_view name) {
 std::unique_ptr<VlmWeights> VlmWeights::load(const models::VlmConfig& config, const models::CheckpointTensors& tensors,
                                              const std::string& folder, WeightPrecision precision,
                                              backend::Backend& backend, unsigned threads,
-                                             backend::Backend* device) {
+                                             const WeightPlacement& placement) {
   if (!backend.is_host()) throw_internal_error("VlmWeights::load: backend " + backend.name() + " is not a host backend");
   models::require_checkpoint_matches(config, tensors, folder);
   std::unique_ptr<VlmWeights> weights(new VlmWeights());
   weights->precision_ = precision;
   tensor::WorkerPool pool(threads != 0 ? threads : default_thread_count());
-  Builder builder{tensors, precision, backend, pool, *weights, device};
+  Builder builder{tensors, precision, backend, pool, *weights, placement};
   builder.load_vision(config.vision);
   builder.load_language(config.text);
   return weights;

@@ -76,19 +76,28 @@ struct LanguageWeights {
   Linear lm_head;
 };
 
+// Where the tensors go when a model runs on a device (a GPU), whole or split with the host.
+struct WeightPlacement {
+  backend::Backend* device = nullptr;  // null: every tensor stays with the host backend
+  std::int64_t device_layers = -1;     // decoder layers [0, n) on the device; -1: all of them, and then
+                                       // the final norm and lm_head too (else those stay with the host)
+  bool vision_on_device = true;        // the vision tower's tensors (with a device)
+};
+
 class VlmWeights {
  public:
   // Loads every tensor the config calls for. Throws vidscope::Error (input) naming the checkpoint folder
   // when a tensor is missing, has the wrong shape or an unsupported dtype (checked before any
   // conversion), (budget) when a backend buffer cannot be allocated. The backend must be a host backend.
   // `threads` convert tensors (0: every core the process may use); they exist only during the call.
-  // With `device` (e.g. a GPU), every tensor but the token-embedding table is moved there tensor by
-  // tensor as soon as it is built (the host holds one converted tensor at a time); a tied lm_head gets
-  // a device copy of the table. `backend` then only stages conversions.
+  // With a device in `placement` (e.g. a GPU), the tensors it places there (all but the token-embedding
+  // table by default) move tensor by tensor as soon as they are built (the host holds one converted
+  // tensor at a time); a tied lm_head on the device gets a device copy of the table. The rest stays
+  // with `backend`, as without a device.
   static std::unique_ptr<VlmWeights> load(const models::VlmConfig& config, const models::CheckpointTensors& tensors,
                                           const std::string& folder, WeightPrecision precision,
                                           backend::Backend& backend, unsigned threads = 0,
-                                          backend::Backend* device = nullptr);
+                                          const WeightPlacement& placement = {});
 
   const VisionWeights& vision() const { return vision_; }
   const LanguageWeights& language() const { return language_; }

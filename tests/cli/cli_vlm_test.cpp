@@ -140,6 +140,15 @@ TEST(CliDescribe, BadDevicesAreUsageErrors) {
     EXPECT_NE(outcome.output.find("'" + device + "'"), std::string::npos) << outcome.output;
     EXPECT_NE(outcome.output.find("cpu"), std::string::npos) << outcome.output;
   }
+  // A split between the GPU and the CPU needs a GPU to split with.
+  for (const std::string split : {"--gpu-layers 1", "--vision-on-cpu"}) {
+    const auto outcome = run_cli("--quiet describe --model " + model.string() + " --image " + image +
+                                 " --max-new-tokens 2 --device cpu " + split);
+    EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+    EXPECT_NE(outcome.output.find("--device cuda"), std::string::npos) << outcome.output;
+  }
+  const auto negative = run_cli("--quiet describe --model " + model.string() + " --image " + image + " --gpu-layers -3");
+  EXPECT_EQ(negative.exit_code, 2) << negative.output;
   const auto cpu = run_cli("--quiet describe --model " + model.string() + " --image " + image +
                            " --max-new-tokens 2 --device cpu");
   EXPECT_EQ(cpu.exit_code, 0) << cpu.output;

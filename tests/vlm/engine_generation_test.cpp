@@ -43,7 +43,7 @@ TEST(EngineGeneration, KvCacheDecodeEqualsFullRecompute) {
   const LanguageModel& lm = engine->language_model();
   const std::vector<std::int32_t> ids = {5, 17, 300, 42, 7, 8, 900, 3};
   // Prefill all but the last token, then decode the last token and two more through the cache.
-  KvCache cache(engine->compute_backend(), lm.config().num_hidden_layers, 1, 16, lm.kv_width());
+  KvCache cache = lm.make_cache(1, 16);
   const PreparedPrompt head = text_prompt(*engine, {ids.begin(), ids.end() - 1});
   gen.prefill(head, cache, 0);
   std::vector<std::int32_t> seq(ids.begin(), ids.end() - 1);
@@ -54,7 +54,7 @@ TEST(EngineGeneration, KvCacheDecodeEqualsFullRecompute) {
     const std::int64_t delta[] = {head.positions.rope_delta};
     const Activation decoded = gen.decode_step(token, slot, delta, cache);
     seq.push_back(next);
-    KvCache fresh(engine->compute_backend(), lm.config().num_hidden_layers, 1, 16, lm.kv_width());
+    KvCache fresh = lm.make_cache(1, 16);
     const std::vector<float> full = gen.prefill(text_prompt(*engine, seq), fresh, 0);
     // Same f32 math on the same rows; only the attention's key blocking differs (one query against
     // the cache vs a causal block), so results agree to rounding: 1e-5 relative.
@@ -67,8 +67,8 @@ TEST(EngineGeneration, ChunkedPrefillEqualsOnePass) {
   const auto engine = load_s0();
   const LanguageModel& lm = engine->language_model();
   const PreparedPrompt p = text_prompt(*engine, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
-  KvCache a(engine->compute_backend(), lm.config().num_hidden_layers, 1, 16, lm.kv_width());
-  KvCache b(engine->compute_backend(), lm.config().num_hidden_layers, 1, 16, lm.kv_width());
+  KvCache a = lm.make_cache(1, 16);
+  KvCache b = lm.make_cache(1, 16);
   const std::vector<float> one = engine->generator().prefill(p, a, 0, 512);
   const std::vector<float> chunked = engine->generator().prefill(p, b, 0, 3);
   EXPECT_LE(max_rel_diff(chunked.data(), one), 1e-5);

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "backend/cpu/cpu_backend.h"
+#include "base/error.h"
 #include "vlm/generator.h"
 #include "vlm/language_model.h"
 #include "vlm/test_checkpoint.h"
@@ -89,15 +90,17 @@ struct GenerationRun {
   Bytes host_bytes = 0, device_bytes = 0;  // allocated right after loading
 };
 
-GenerationRun generate(const Checkpoint& c, WeightPrecision precision, Backend& host, Backend* device) {
+// `placement` as the engine would pass it (no device: the host alone).
+GenerationRun generate(const Checkpoint& c, WeightPrecision precision, Backend& host, const WeightPlacement& placement = {}) {
   GenerationRun run;
-  const auto weights = VlmWeights::load(c.config, c.tensors, c.dir, precision, host, 2, device);
+  Backend* device = placement.device;
+  const auto weights = VlmWeights::load(c.config, c.tensors, c.dir, precision, host, 2, placement);
   run.host_bytes = host.allocated_bytes();
   run.device_bytes = device != nullptr ? device->allocated_bytes() : 0;
   {
     // The vision tower on a 2 x 4 x 6 grid of made-up patch rows (two temporal patches, several
     // windows for Qwen2.5-VL); its output goes first in the results, as sequence 0's first_logits.
-    VisionTower tower(c.config.vision, weights->vision(), device != nullptr ? *device : host);
+    VisionTower tower(c.config.vision, weights->vision(), device != nullptr && placement.vision_on_device ? *device : host);
     PixelPatches patches;
     patches.grid = {2, 4, 6};
     patches.row_size = static_cast<int>(weights->vision().patch_embed.cols());
@@ -108,7 +111,19 @@ GenerationRun generate(const Checkpoint& c, WeightPrecision precision, Backend& 
     const float* values = out.host_rows(storage);
     run.results.emplace_back().first_logits.assign(values, values + out.rows() * out.cols());
   }
-  LanguageModel lm(c.config.text, weights->language(), device != nullptr ? *device : host);
+  LanguageModel lm(c.config.text, weights->language(), device != nullptr ? *device : host,
+                   LayerSplit{device != nullptr ? placement.device_layers : -1, &host});
+  {
+    // Each layer's KV cache lives where the layer runs.
+    const KvCache cache = lm.make_cache(2, 4);
+    const Bytes layer_bytes = KvCache::bytes_needed(1, 2, 4, lm.kv_width());
+    for (std::int64_t l = 0; l < lm.layers(); ++l) EXPECT_EQ(&cache.backend_of(l), &lm.layer_backend(l)) << "layer " << l;
+    const std::int64_t on_device = device == nullptr ? 0 : lm.layers_on_model_backend();
+    if (device != nullptr) {
+      EXPECT_EQ(device->allocated_bytes(), run.device_bytes + on_device * layer_bytes);
+    }
+    EXPECT_EQ(host.allocated_bytes(), run.host_bytes + (lm.layers() - on_device) * layer_bytes);
+  }
   const auto pad = static_cast<std::int32_t>(c.config.tokens.image_token_id);
   Generator gen(lm, pad, static_cast<std::int32_t>(c.config.tokens.video_token_id));
   // Vision rows as the vision tower leaves them: a host activation.
@@ -138,10 +153,10 @@ TEST(LanguageModelOnADevice, GivesTheHostResultsBitForBit) {
       SCOPED_TRACE(std::string(name) + " " + std::string(weight_precision_name(precision)));
       const Checkpoint c(name);
       auto host = backend::make_cpu_backend({.threads = 2});
-      const GenerationRun expected = generate(c, precision, *host, nullptr);
+      const GenerationRun expected = generate(c, precision, *host);
       HostAsDevice device;
       auto staging = backend::make_cpu_backend({.threads = 2});
-      const GenerationRun got = generate(c, precision, *staging, &device);
+      const GenerationRun got = generate(c, precision, *staging, {.device = &device});
       ASSERT_EQ(got.results.size(), expected.results.size());
       for (std::size_t i = 0; i < got.results.size(); ++i) {
         const GenerationResult& g = got.results[i];
@@ -170,6 +185,65 @@ TEST(LanguageModelOnADevice, GivesTheHostResultsBitForBit) {
       EXPECT_EQ(device.allocated_bytes(), 0u);
     }
   }
+}
+
+// The plan's split tier: the first layer on the device, the second, the final norm and the lm_head on
+// the host, the vision tower on either. The rows cross at the split (a download per forward pass) and
+// everything must still match the host-only run bit for bit; the weights each side holds add up to
+// what one side held alone.
+TEST(LanguageModelOnADevice, SplitWithTheHostGivesTheHostResultsBitForBit) {
+  for (const char* name : {"ckpt-s2-bf16-tie-random", "ckpt-q25-s4-bf16-tie-shards2", "ckpt-s1-bf16-shards2"}) {
+    for (const bool vision_on_device : {true, false}) {
+      for (const std::int64_t device_layers : {0, 1}) {
+        SCOPED_TRACE(std::string(name) + (vision_on_device ? " vision on the device" : " vision on the host") +
+                     ", layers on the device: " + std::to_string(device_layers));
+        const Checkpoint c(name);
+        ASSERT_EQ(c.config.text.num_hidden_layers, 2);
+        const WeightPrecision precision = WeightPrecision::kInt4;  // every matmul weight converted
+        auto host = backend::make_cpu_backend({.threads = 2});
+        const GenerationRun expected = generate(c, precision, *host);
+        HostAsDevice device;
+        auto split_host = backend::make_cpu_backend({.threads = 2});
+        const GenerationRun got = generate(c, precision, *split_host,
+                                           {.device = &device, .device_layers = device_layers,
+                                            .vision_on_device = vision_on_device});
+        ASSERT_EQ(got.results.size(), expected.results.size());
+        for (std::size_t i = 0; i < got.results.size(); ++i) {
+          const GenerationResult& g = got.results[i];
+          const GenerationResult& e = expected.results[i];
+          EXPECT_EQ(g.ids, e.ids) << "sequence " << i;
+          ASSERT_EQ(g.first_logits.size(), e.first_logits.size());
+          EXPECT_EQ(std::memcmp(g.first_logits.data(), e.first_logits.data(), g.first_logits.size() * sizeof(float)), 0)
+              << "sequence " << i;
+        }
+        // The lm_head stays with the host, so a tied table is never copied; the patch embedding (mapped
+        // on the host) is copied when the vision tower goes to the device.
+        const Bytes patch = static_cast<Bytes>(c.tensors.get("visual.patch_embed.proj.weight").element_count()) * 2;
+        EXPECT_EQ(got.host_bytes + got.device_bytes, expected.host_bytes + (vision_on_device ? patch : 0));
+        EXPECT_GT(got.host_bytes, 0u);  // layer 1, the final norm (and an untied lm_head)
+        if (!vision_on_device && device_layers == 0) {
+          EXPECT_EQ(got.device_bytes, 0u);
+        }
+        if (vision_on_device || device_layers > 0) {
+          EXPECT_GT(got.device_bytes, 0u);
+          EXPECT_GT(device.uploads, 0);
+          EXPECT_GT(device.downloads, 0);  // the rows leave the device at the split or as vision output
+        }
+        EXPECT_EQ(split_host->allocated_bytes(), 0u);
+        EXPECT_EQ(device.allocated_bytes(), 0u);
+      }
+    }
+  }
+}
+
+TEST(LanguageModelOnADevice, SplitNeedsASecondBackend) {
+  const Checkpoint c("ckpt-s0-f32");
+  auto host = backend::make_cpu_backend({.threads = 1});
+  const auto weights = VlmWeights::load(c.config, c.tensors, c.dir, WeightPrecision::kF32, *host, 1);
+  EXPECT_THROW(LanguageModel(c.config.text, weights->language(), *host, LayerSplit{1, nullptr}), Error);
+  const LanguageModel whole(c.config.text, weights->language(), *host, LayerSplit{7, nullptr});  // clamped: all
+  EXPECT_EQ(whole.layers_on_model_backend(), 2);
+  EXPECT_EQ(whole.backends().size(), 1u);
 }
 
 }  // namespace
