@@ -11,6 +11,7 @@
 #include "memory/planner.h"
 #include "memory/probe.h"
 #include "models/model_footprint_reader.h"
+#include "pipeline/vlm_engine_plan.h"
 
 namespace vidscope::pipeline {
 
@@ -19,27 +20,9 @@ namespace {
 constexpr char kSamplerOwner[] = "model:vlm";
 constexpr char kLoadingOwner[] = "model:vlm loading";
 constexpr char kLedgerOwner[] = "vlm";  // every engine buffer's owner starts with it
+constexpr char kPlannedModel[] = "vlm";  // the model's name in the plan request
 
 using Clock = std::chrono::steady_clock;
-
-vlm::WeightPrecision engine_precision(const memory::LoadPlan& plan) {
-  switch (plan.tier) {
-    case memory::PlanTier::kCpuBf16: return vlm::WeightPrecision::kBf16;
-    case memory::PlanTier::kCpuInt8: return vlm::WeightPrecision::kInt8;
-    case memory::PlanTier::kCpuInt4: return vlm::WeightPrecision::kInt4;
-    case memory::PlanTier::kCpuMapped: return vlm::WeightPrecision::kAsStored;
-    case memory::PlanTier::kGpuBf16:
-    case memory::PlanTier::kGpuInt8:
-    case memory::PlanTier::kGpuInt4:
-    case memory::PlanTier::kSplit:
-      throw_usage_error(fmt::format("the plan puts the VLM on a GPU ({}), but this build has no GPU backend; "
-                                    "set --gpu-budget 0 to plan for the CPU",
-                                    memory::tier_name(plan.tier)));
-    case memory::PlanTier::kFixedOnly:
-    case memory::PlanTier::kNone: break;
-  }
-  throw_internal_error("no engine precision for plan tier " + std::string(memory::tier_name(plan.tier)));
-}
 
 const memory::DevicePlan* cpu_device(const memory::LoadPlan& plan) {
   for (const auto& device : plan.devices) {
@@ -50,6 +33,13 @@ const memory::DevicePlan* cpu_device(const memory::LoadPlan& plan) {
 
 Bytes minus(Bytes a, Bytes b) { return a > b ? a - b : 0; }
 
+std::uint32_t planned_layers(const memory::LoadPlan& plan) {
+  for (const auto& m : plan.models) {
+    if (m.model == kPlannedModel) return m.llm_layers_total;
+  }
+  return 0;
+}
+
 }  // namespace
 
 memory::LoadPlan VlmHost::plan(const VlmHostOptions& options) {
@@ -57,7 +47,7 @@ memory::LoadPlan VlmHost::plan(const VlmHostOptions& options) {
   request.devices = memory::probe_device_inventory();
   request.budgets.ram_limit = options.budget.ram_bytes;
   if (!request.devices.gpus.empty() && options.budget.gpu_bytes) request.budgets.gpu_limit = *options.budget.gpu_bytes;
-  request.models.push_back({"vlm", models::read_model_footprint(options.model_dir)});
+  request.models.push_back({kPlannedModel, models::read_model_footprint(options.model_dir)});
   request.workload = options.workload;
   return memory::plan_load(request);
 }
@@ -71,9 +61,17 @@ VlmHost::VlmHost(VlmHostOptions options, memory::LoadPlan plan) : options_(std::
     throw_budget_error(fmt::format("the VLM in {} does not fit the budget, so it was not loaded: {}{}",
                                    record_.dir, record_.plan.summary, why));
   }
-  const vlm::WeightPrecision precision = engine_precision(record_.plan);
+  vlm::EngineOptions engine_options = engine_options_for(record_.plan, kPlannedModel);
+  engine_options.threads = options_.threads;
+  engine_options.ledger = options_.ledger;
+  const vlm::WeightPrecision precision = engine_options.precision;
   record_.precision = precision == vlm::WeightPrecision::kAsStored ? "as-stored"
                                                                       : std::string(vlm::weight_precision_name(precision));
+  record_.device = engine_options.device;
+  record_.device_layers = engine_options.device == "cpu" ? 0
+                          : engine_options.device_layers < 0
+                              ? static_cast<std::int64_t>(planned_layers(record_.plan))
+                              : engine_options.device_layers;
   if (const auto* cpu = cpu_device(record_.plan)) {
     record_.predicted_peak_bytes = cpu->peak;
     record_.predicted_anon_peak_bytes =
@@ -89,13 +87,9 @@ VlmHost::VlmHost(VlmHostOptions options, memory::LoadPlan plan) : options_(std::
   }
   const auto start = Clock::now();
   try {
-    vlm::EngineOptions engine_options;
-    engine_options.precision = precision;
-    engine_options.threads = options_.threads;
-    engine_options.ledger = options_.ledger;
-    // The budget holds even when the estimate is off: past the RAM the plan may use, an allocation
-    // fails and the step is retried smaller instead of growing the process.
-    if (const auto* cpu = cpu_device(record_.plan)) engine_options.byte_limit = cpu->limit - cpu->margin;
+    // The budgets hold even when the estimate is off: past what the plan may use on a device (the
+    // engine options carry each device's limit minus its margin), an allocation fails and the step is
+    // retried smaller instead of growing the process.
     engine_ = vlm::VlmEngine::load(options_.model_dir, engine_options);
   } catch (...) {
     if (options_.sampler != nullptr) {
@@ -111,8 +105,8 @@ VlmHost::VlmHost(VlmHostOptions options, memory::LoadPlan plan) : options_(std::
   }
   record_.architecture = engine_->config().architecture;
   record_.after_load = memory::read_process_memory();
-  spdlog::info("loaded the VLM from {} at {} ({} tier) in {:.0f} ms", record_.dir, record_.precision,
-               memory::tier_name(record_.plan.tier), record_.load_ms);
+  spdlog::info("loaded the VLM from {} at {} ({} tier, {}) in {:.0f} ms", record_.dir, record_.precision,
+               memory::tier_name(record_.plan.tier), record_.device, record_.load_ms);
 }
 
 VlmHost::~VlmHost() {
@@ -156,6 +150,8 @@ void to_json(nlohmann::json& out, const ModelRecord& r) {
          {"architecture", r.architecture},
          {"tier", memory::tier_name(r.plan.tier)},
          {"precision", r.precision},
+         {"device", r.device},
+         {"device_layers", r.device_layers},
          {"plan", r.plan},
          {"load_ms", r.load_ms},
          {"rss_before_load_bytes", r.rss_before_load},

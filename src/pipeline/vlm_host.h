@@ -36,6 +36,8 @@ struct ModelRecord {
   std::string architecture;
   memory::LoadPlan plan;
   std::string precision;                 // the engine precision the plan's tier maps to
+  std::string device = "cpu";            // where the engine runs: "cpu" or "cuda:N"
+  std::int64_t device_layers = 0;        // decoder layers on that GPU (all of them unless split; 0 on the CPU)
   double load_ms = 0;
   Bytes rss_before_load = 0;
   Bytes rss_anon_before_load = 0;        // the comparable base for the cpu-mmap tier (file pages are cache)
@@ -59,7 +61,8 @@ class VlmHost {
   static memory::LoadPlan plan(const VlmHostOptions& options);
 
   // Loads the model as `plan` says. Throws Error(kBudget) with the plan's reasons when it is not
-  // feasible (nothing is loaded then), Error(kUsage) for a GPU tier in a build without a GPU backend.
+  // feasible (nothing is loaded then), Error(kUsage) for a GPU tier when the GPU cannot be used (a
+  // build without CUDA never plans one: its inventory has no GPU).
   VlmHost(VlmHostOptions options, memory::LoadPlan plan);
   ~VlmHost();  // unloads if unload() was not called
   VlmHost(const VlmHost&) = delete;
