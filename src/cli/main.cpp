@@ -4,6 +4,7 @@
 #include <exception>
 #include <map>
 
+#include "backend/cuda/cuda_backend.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "cli/command.h"
@@ -53,6 +54,8 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   vidscope::memory::return_freed_memory_promptly();
+  // The planner and the memory timeline see the GPU when there is one (and CUDA is built in).
+  vidscope::backend::install_gpu_memory_reader();
   try {
     return run(argc, argv);
   } catch (const vidscope::Error& e) {

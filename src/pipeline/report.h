@@ -21,7 +21,7 @@
 
 namespace vidscope::pipeline {
 
-inline constexpr std::string_view kReportSchemaVersion = "1.1";
+inline constexpr std::string_view kReportSchemaVersion = "1.2";
 
 // The version written as generator.version (the project version from CMake).
 std::string_view vidscope_version();

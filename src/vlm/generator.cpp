@@ -1,6 +1,7 @@
 #include "vlm/generator.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include "base/error.h"
@@ -42,47 +43,91 @@ Generator::Generator(const LanguageModel& model, std::int32_t image_pad_id, std:
 
 std::vector<float> Generator::prefill(const PreparedPrompt& prompt, KvCache& cache, std::int64_t slot,
                                       std::int64_t chunk_tokens) const {
-  check_prompt(prompt, image_pad_id_, video_pad_id_);
-  const auto n = static_cast<std::int64_t>(prompt.ids.size());
+  return std::move(prefill_packed(std::span<const PreparedPrompt>(&prompt, 1), std::span<const std::int64_t>(&slot, 1),
+                                  cache, chunk_tokens)
+                       .front());
+}
+
+std::vector<std::vector<float>> Generator::prefill_packed(std::span<const PreparedPrompt> prompts,
+                                                          std::span<const std::int64_t> slots, KvCache& cache,
+                                                          std::int64_t chunk_tokens) const {
+  if (slots.size() != prompts.size()) throw_internal_error("prefill_packed: one slot per prompt");
+  for (const auto& p : prompts) check_prompt(p, image_pad_id_, video_pad_id_);
   const std::int64_t chunk = std::max<std::int64_t>(1, chunk_tokens);
   const auto width = static_cast<std::size_t>(model_.hidden_size());
-  std::int64_t next_image = 0, next_video = 0;
-  std::vector<float> logits;
-  for (std::int64_t c0 = 0; c0 < n; c0 += chunk) {
-    const std::int64_t count = std::min(chunk, n - c0);
-    const std::span<const std::int32_t> ids(prompt.ids.data() + c0, static_cast<std::size_t>(count));
-    // Token embeddings are looked up on the host and written in one transfer; then each run of pad
-    // tokens takes its vision rows, copied on the model's backend (or written from the host when the
-    // vision rows live there).
-    std::vector<float> rows(static_cast<std::size_t>(count) * width);
-    model_.embed_host(ids, rows.data());
-    Activation x(model_.input_backend(), count, model_.hidden_size(), kOwner);
-    x.write_rows(0, count, rows.data());
-    for (std::int64_t i = 0; i < count;) {
-      const std::int32_t id = ids[static_cast<std::size_t>(i)];
-      const Activation* source = id == image_pad_id_ ? prompt.image_embeddings : id == video_pad_id_ ? prompt.video_embeddings : nullptr;
-      std::int64_t run = 1;
-      while (i + run < count && ids[static_cast<std::size_t>(i + run)] == id) ++run;
-      if (source != nullptr) {
-        std::int64_t& next = id == image_pad_id_ ? next_image : next_video;
-        copy_rows(*source, next, x, i, run);
-        next += run;
+  const auto length = [&](std::size_t i) { return static_cast<std::int64_t>(prompts[i].ids.size()); };
+  std::vector<std::vector<float>> logits(prompts.size());
+  std::vector<std::int64_t> next_image(prompts.size(), 0), next_video(prompts.size(), 0);
+  // Tokens [first, first + count) of a prompt, at rows [row, row + count) of a pass.
+  struct Piece {
+    std::size_t prompt;
+    std::int64_t first, count, row;
+  };
+  std::size_t current = 0;
+  std::int64_t done = 0;  // tokens of prompts[current] already prefilled
+  while (current < prompts.size()) {
+    std::vector<Piece> pieces;
+    std::int64_t rows = 0;
+    while (rows < chunk && current < prompts.size()) {
+      const std::int64_t take = std::min(chunk - rows, length(current) - done);
+      pieces.push_back({current, done, take, rows});
+      rows += take;
+      done += take;
+      if (done == length(current)) {
+        ++current;
+        done = 0;
       }
-      i += run;
     }
-    const auto& thw = prompt.positions.thw;
-    const auto sub = [&](int axis) {
-      return std::span<const std::int32_t>(thw[static_cast<std::size_t>(axis)].data() + c0, static_cast<std::size_t>(count));
-    };
-    const RotaryTable rot = model_.rotary(sub(0), sub(1), sub(2));
-    const TokenSpan span{slot, 0, count};
-    model_.forward(x, rot, std::span<const TokenSpan>(&span, 1), cache);
-    if (c0 + count == n) {
-      const std::int64_t last = count - 1;
-      const Activation out = model_.logits(x, std::span<const std::int64_t>(&last, 1));
-      logits.resize(static_cast<std::size_t>(model_.vocab_size()));
-      out.read_rows(0, 1, logits.data());
+    // Token embeddings are looked up on the host and written in one transfer; then each run of pad
+    // tokens takes its vision rows (copied on the model's backend, or written from the host when the
+    // vision rows live there).
+    std::vector<float> embedded(static_cast<std::size_t>(rows) * width);
+    std::array<std::vector<std::int32_t>, 3> thw;
+    for (auto& axis : thw) axis.reserve(static_cast<std::size_t>(rows));
+    for (const Piece& piece : pieces) {
+      const PreparedPrompt& p = prompts[piece.prompt];
+      const auto begin = static_cast<std::size_t>(piece.first), end = static_cast<std::size_t>(piece.first + piece.count);
+      model_.embed_host(std::span<const std::int32_t>(p.ids.data() + begin, end - begin),
+                        embedded.data() + static_cast<std::size_t>(piece.row) * width);
+      for (std::size_t axis = 0; axis < 3; ++axis) {
+        thw[axis].insert(thw[axis].end(), p.positions.thw[axis].begin() + static_cast<std::ptrdiff_t>(begin),
+                         p.positions.thw[axis].begin() + static_cast<std::ptrdiff_t>(end));
+      }
     }
+    Activation x(model_.input_backend(), rows, model_.hidden_size(), kOwner);
+    x.write_rows(0, rows, embedded.data());
+    std::vector<TokenSpan> spans;
+    for (const Piece& piece : pieces) {
+      const PreparedPrompt& p = prompts[piece.prompt];
+      for (std::int64_t i = 0; i < piece.count;) {
+        const std::int32_t id = p.ids[static_cast<std::size_t>(piece.first + i)];
+        const Activation* source = id == image_pad_id_ ? p.image_embeddings : id == video_pad_id_ ? p.video_embeddings : nullptr;
+        std::int64_t run = 1;
+        while (i + run < piece.count && p.ids[static_cast<std::size_t>(piece.first + i + run)] == id) ++run;
+        if (source != nullptr) {
+          std::int64_t& next = id == image_pad_id_ ? next_image[piece.prompt] : next_video[piece.prompt];
+          copy_rows(*source, next, x, piece.row + i, run);
+          next += run;
+        }
+        i += run;
+      }
+      spans.push_back({slots[piece.prompt], piece.row, piece.count});
+    }
+    model_.forward(x, model_.rotary(thw[0], thw[1], thw[2]), spans, cache);
+    // The logits of every prompt that ends in this pass, in one lm_head matmul.
+    std::vector<std::int64_t> last_rows;
+    std::vector<std::size_t> ended;
+    for (const Piece& piece : pieces) {
+      if (piece.first + piece.count != length(piece.prompt)) continue;
+      last_rows.push_back(piece.row + piece.count - 1);
+      ended.push_back(piece.prompt);
+    }
+    if (last_rows.empty()) continue;
+    const Activation out = model_.logits(x, last_rows);
+    std::vector<float> storage;
+    const float* host = out.host_rows(storage);
+    const auto vocab = static_cast<std::size_t>(model_.vocab_size());
+    for (std::size_t k = 0; k < ended.size(); ++k) logits[ended[k]].assign(host + k * vocab, host + (k + 1) * vocab);
   }
   return logits;
 }
@@ -135,12 +180,15 @@ std::vector<GenerationResult> Generator::generate(std::span<const PreparedPrompt
       active[i] = false;
     }
   };
+  std::vector<std::int64_t> slots(prompts.size());
+  for (std::size_t i = 0; i < prompts.size(); ++i) slots[i] = static_cast<std::int64_t>(i);
+  std::vector<std::vector<float>> first_logits = prefill_packed(prompts, slots, cache, options.prefill_chunk_tokens);
   for (std::size_t i = 0; i < prompts.size(); ++i) {
     SamplingParams sp = options.sampling;
     sp.seed += i;
     samplers.emplace_back(sp);
     history[i] = prompts[i].ids;
-    results[i].first_logits = prefill(prompts[i], cache, static_cast<std::int64_t>(i), options.prefill_chunk_tokens);
+    results[i].first_logits = std::move(first_logits[i]);
     if (!active[i]) continue;
     std::vector<float> logits = results[i].first_logits;
     if (options.record_margins) results[i].top2_margins.push_back(top2_margin(logits));

@@ -1,8 +1,9 @@
 #pragma once
 // Text generation over the language model: prompt -> prefill (in chunks, vision embeddings placed at
 // the pad tokens) -> decode loop with a KV cache, stopping at an end-of-sequence id or after
-// max_new_tokens. Several prompts run together: each is prefilled into its own cache slot, then every
-// decode step advances all unfinished sequences in one batched pass (each weight read once per step).
+// max_new_tokens. Several prompts run together: they are prefilled into their own cache slots in
+// shared passes (tokens packed across prompts), then every decode step advances all unfinished
+// sequences in one batched pass (each weight read once per step).
 //
 // Thread-safety: generate() issues ops on the model's backend; one call at a time per backend.
 #include <cstdint>
@@ -32,7 +33,7 @@ struct GenerationOptions {
   std::int64_t max_new_tokens = 128;
   SamplingParams sampling;                 // per sequence; sequence i uses seed + i
   std::vector<std::int32_t> eos_ids;       // generation stops after producing any of these
-  std::int64_t prefill_chunk_tokens = 512; // bounds prefill activations; any value gives the same result
+  std::int64_t prefill_chunk_tokens = 512; // rows per prefill pass (prompts packed together): bounds activations
   bool record_margins = false;             // fill GenerationResult::top2_margins
 };
 
@@ -59,6 +60,13 @@ class Generator {
   // at its last position.
   std::vector<float> prefill(const PreparedPrompt& prompt, KvCache& cache, std::int64_t slot,
                              std::int64_t chunk_tokens = 512) const;
+  // Prefills prompts[i] into slots[i] (each empty), their tokens packed one prompt after another into
+  // forward passes of chunk_tokens rows: a pass may finish one prompt and start the next, so every
+  // pass but the last is full and each weight is read once per chunk_tokens rows however short the
+  // prompts are. Returns each prompt's last-position logits.
+  std::vector<std::vector<float>> prefill_packed(std::span<const PreparedPrompt> prompts,
+                                                 std::span<const std::int64_t> slots, KvCache& cache,
+                                                 std::int64_t chunk_tokens = 512) const;
 
   // One batched decode step: token ids[i] is appended to slots[i] at position cache length + rope
   // delta[i]; returns [ids.size(), vocab] logits.

@@ -67,7 +67,7 @@ Report sample_report() {
 // Every key docs/report-schema.md documents as always present.
 TEST(Report, JsonCarriesTheDocumentedKeys) {
   const nlohmann::json json = sample_report();
-  EXPECT_EQ(json["schema_version"], "1.1");
+  EXPECT_EQ(json["schema_version"], "1.2");
   EXPECT_EQ(json["generator"]["name"], "vidscope");
   EXPECT_FALSE(json["generator"]["version"].get<std::string>().empty());
   EXPECT_EQ(json["video"]["path"], "clip.mp4");

@@ -71,11 +71,14 @@ std::vector<Case> cases() {
   };
 }
 
-nlohmann::json probe(const Case& c, WeightPrecision precision, const std::string& device) {
+nlohmann::json probe(const Case& c, WeightPrecision precision, const std::string& device,
+                     std::int64_t device_layers = -1, bool vision_on_device = true) {
   EngineOptions options;
   options.precision = precision;
   options.threads = 2;
   options.device = device;
+  options.device_layers = device_layers;
+  options.vision_on_device = vision_on_device;
   const auto engine = VlmEngine::load(checkpoint(c.ckpt), options);
   std::vector<Rgb> owned;
   if (c.image) owned.push_back(synthetic(84, 56, 0));
@@ -122,6 +125,25 @@ TEST(CudaEngine, LanguageModelOnTheGpuMatchesTheCpu) {
           f32 ? kF32Tolerance : (precision == WeightPrecision::kAsStored ? kBf16Tolerance : kQuantizedTolerance);
       EXPECT_LE(f32 ? max_rel : rel_l2, tolerance);
       test::expect_greedy_matches(cpu, gpu, tolerance);
+    }
+  }
+}
+
+// The plan's split tier on a real GPU: the first decoder layer there, the second and the lm_head on the
+// CPU, the vision tower on either. Same bounds as the whole model on the GPU (fewer GPU matmuls only
+// round less).
+TEST(CudaEngine, LayersSplitBetweenGpuAndCpuMatchTheCpu) {
+  SKIP_WITHOUT_GPU();
+  for (const Case& c : cases()) {
+    for (const bool vision_on_device : {true, false}) {
+      SCOPED_TRACE(c.ckpt + (vision_on_device ? " vision on the GPU" : " vision on the CPU"));
+      const nlohmann::json cpu = probe(c, WeightPrecision::kInt8, "cpu");
+      const nlohmann::json split = probe(c, WeightPrecision::kInt8, "cuda", 1, vision_on_device);
+      const double rel_l2 = test::logits_rel_l2(cpu, split);
+      std::printf("[ measured ] split vs cpu %-30s vision on %s rel-L2 %.3g\n", c.ckpt.c_str(),
+                  vision_on_device ? "gpu" : "cpu", rel_l2);
+      EXPECT_LE(rel_l2, kQuantizedTolerance);
+      test::expect_greedy_matches(cpu, split, kQuantizedTolerance);
     }
   }
 }

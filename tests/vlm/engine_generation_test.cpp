@@ -74,6 +74,43 @@ TEST(EngineGeneration, ChunkedPrefillEqualsOnePass) {
   EXPECT_LE(max_rel_diff(chunked.data(), one), 1e-5);
 }
 
+// Prompts packed into shared prefill passes (a pass ends one prompt and starts the next, vision rows
+// crossing pass boundaries too) give each prompt the logits it gets alone. Same f32 math per row;
+// only the attention's key blocking and the matmul's row blocking differ: 1e-5 relative, as above.
+TEST(EngineGeneration, PackedPrefillEqualsEachPromptAlone) {
+  const auto engine = load_s0();
+  const LanguageModel& lm = engine->language_model();
+  const auto& tokens = engine->config().tokens;
+  const auto pad = static_cast<std::int32_t>(tokens.image_token_id);
+  const GridThw grid{1, 4, 4};  // 16 patches, 4 merged tokens
+  PreparedPrompt with_image;
+  with_image.ids = {5, 6, static_cast<std::int32_t>(tokens.vision_start_token_id), pad, pad, pad, pad,
+                    static_cast<std::int32_t>(tokens.vision_end_token_id), 7};
+  with_image.positions = engine->positions_for(with_image.ids, std::span<const GridThw>(&grid, 1), {});
+  Activation image(engine->compute_backend(), 4, lm.hidden_size(), "test");
+  for (std::int64_t i = 0; i < 4 * lm.hidden_size(); ++i) image.data()[i] = 0.02f * static_cast<float>(i % 53) - 0.5f;
+  with_image.image_embeddings = &image;
+  const std::vector<PreparedPrompt> prompts = {text_prompt(*engine, {1, 2, 3, 4, 5}), with_image, text_prompt(*engine, {9}),
+                                               text_prompt(*engine, {100, 200, 300, 400, 500, 600, 700})};
+  const std::vector<std::int64_t> slots = {3, 0, 2, 1};  // any slot order
+  std::vector<std::vector<float>> alone;
+  for (const PreparedPrompt& p : prompts) {
+    KvCache cache = lm.make_cache(1, 16);
+    alone.push_back(engine->generator().prefill(p, cache, 0));
+  }
+  for (const std::int64_t chunk : {3, 4, 512}) {
+    SCOPED_TRACE("chunk " + std::to_string(chunk));
+    KvCache cache = lm.make_cache(4, 16);
+    const auto packed = engine->generator().prefill_packed(prompts, slots, cache, chunk);
+    ASSERT_EQ(packed.size(), prompts.size());
+    for (std::size_t i = 0; i < prompts.size(); ++i) {
+      ASSERT_EQ(packed[i].size(), alone[i].size()) << "prompt " << i;
+      EXPECT_LE(max_rel_diff(packed[i].data(), alone[i]), 1e-5) << "prompt " << i;
+      EXPECT_EQ(cache.length(slots[i]), static_cast<std::int64_t>(prompts[i].ids.size())) << "prompt " << i;
+    }
+  }
+}
+
 TEST(EngineGeneration, BatchedGenerationEqualsOneByOne) {
   const auto engine = load_s0();
   const std::vector<PreparedPrompt> prompts = {text_prompt(*engine, {5, 6, 7}),

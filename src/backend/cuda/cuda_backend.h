@@ -33,6 +33,11 @@ int cuda_device_count();
 // "cudaErrorInsufficientDriver: ..."); empty when a device is visible.
 std::string cuda_unavailable_reason();
 
+// Makes memory::read_gpu_memory() (the planner's inventory, the sampler's gpu_used) report GPU 0
+// through the CUDA runtime. Returns false, installing nothing, when CUDA is not built in or no device
+// is visible. Call once at start-up, before planning.
+bool install_gpu_memory_reader();
+
 // Throws Error(kUsage) when CUDA is not built in or options.device_index names no device, and
 // Error(kInternal) when the device cannot be initialized.
 std::unique_ptr<Backend> make_cuda_backend(const CudaBackendOptions& options = {});
