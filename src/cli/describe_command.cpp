@@ -12,6 +12,7 @@
 #include "cli/engine_device_options.h"
 #include "cli/rgb_image_file.h"
 #include "media/segment_source.h"
+#include "pipeline/describe_plan.h"
 #include "vlm/vlm_engine.h"
 
 namespace vidscope::cli {
@@ -75,7 +76,25 @@ int run_describe(const DescribeCliOptions& o) {
   vlm::EngineOptions eo;
   eo.precision = vlm::parse_weight_precision(o.precision);
   eo.threads = o.threads;
-  apply_engine_device_options(o.where, eo);
+  const bool planned = o.where.device == "auto";
+  if (planned) {
+    if (o.precision != "auto" || o.where.gpu_layers >= 0 || o.where.vision_on_cpu) {
+      throw_usage_error("--device auto lets the load plan choose the device, the precision and the layer split; "
+                        "drop --precision / --gpu-layers / --vision-on-cpu, or name a device");
+    }
+  } else {
+    apply_engine_device_options(o.where, eo);
+  }
+  // The engine for a request of this shape: as given, or as the load plan says (--device auto).
+  const auto load = [&](pipeline::DescribeRequestShape shape) {
+    if (!planned) return vlm::VlmEngine::load(o.model, eo);
+    shape.max_new_tokens = o.max_new_tokens;
+    pipeline::DescribePlan plan = pipeline::plan_describe(o.model, shape);
+    plan.engine.threads = o.threads;
+    spdlog::info("load plan: {}", plan.plan.summary);
+    return vlm::VlmEngine::load(o.model, plan.engine);
+  };
+  using Shape = pipeline::DescribeRequestShape;
   vlm::DescribeOptions options;
   options.prompt = o.prompt;
   options.max_new_tokens = o.max_new_tokens;
@@ -86,18 +105,20 @@ int run_describe(const DescribeCliOptions& o) {
   // Read the inputs before loading the model, so a wrong path fails fast.
   if (!o.image.empty()) {
     const RgbImageFile image = read_rgb_image(o.image);
-    const auto engine = vlm::VlmEngine::load(o.model, eo);
+    const auto engine = load({Shape::Kind::kImage, 1, image.width, image.height});
     engine->describe_image(image.view(), options, stream);
   } else if (!o.pair.empty()) {
     const RgbImageFile a = read_rgb_image(o.pair.at(0));
     const RgbImageFile b = read_rgb_image(o.pair.at(1));
-    const auto engine = vlm::VlmEngine::load(o.model, eo);
+    const bool a_larger = std::int64_t{a.width} * a.height >= std::int64_t{b.width} * b.height;
+    const auto engine = load({Shape::Kind::kPair, 2, a_larger ? a.width : b.width, a_larger ? a.height : b.height});
     engine->describe_pair(a.view(), b.view(), options, stream);
   } else {
     const SampledVideo video = sample_video(o.video);
     std::vector<vlm::RgbImageView> views;
     for (const auto& f : video.frames) views.push_back(f.view());
-    const auto engine = vlm::VlmEngine::load(o.model, eo);
+    const auto engine = load({Shape::Kind::kVideo, static_cast<int>(views.size()), video.frames.front().width,
+                              video.frames.front().height});
     engine->describe_frames(views, video.fps, options, stream);
   }
   std::fputc('\n', stdout);
@@ -119,7 +140,7 @@ CommandRunner register_describe_command(CLI::App& app) {
   sub->add_option("--precision", o->precision, "Weights: auto (as stored), bf16, int8, int4, f32")
       ->check(CLI::IsMember({"auto", "bf16", "int8", "int4", "f32"}));
   sub->add_option("--threads", o->threads, "Compute threads (0: all cores)");
-  add_engine_device_options(*sub, o->where);
+  add_engine_device_options(*sub, o->where, /*planned_choice=*/true);
   return [o] { return run_describe(*o); };
 }
 

@@ -16,8 +16,13 @@ struct EngineDeviceOptions {
   bool vision_on_cpu = false;
 };
 
-inline void add_engine_device_options(CLI::App& app, EngineDeviceOptions& o) {
-  app.add_option("--device", o.device, "Where the models run: cpu, cuda or cuda:N (default cpu)");
+// planned_choice: the command also takes --device auto (the load plan chooses).
+inline void add_engine_device_options(CLI::App& app, EngineDeviceOptions& o, bool planned_choice = false) {
+  app.add_option("--device", o.device,
+                 planned_choice ? "Where the models run: cpu, cuda, cuda:N, or auto: the load plan picks the device, "
+                                  "the precision and the GPU/CPU layer split from the free RAM and GPU memory "
+                                  "(default cpu)"
+                                : "Where the models run: cpu, cuda or cuda:N (default cpu)");
   app.add_option("--gpu-layers", o.gpu_layers,
                  "With --device cuda: run only the first N decoder layers on the GPU, the rest on the CPU "
                  "(for GPUs too small for the whole model; default: all)")

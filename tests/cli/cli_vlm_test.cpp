@@ -130,6 +130,25 @@ TEST(CliReport, NotAReportExitsThree) {
 
 // --device: a name that is not a device, or a GPU that is not there, is a usage error (exit 2) that
 // names it and says what to use instead, before any model file is read.
+// --device auto plans the request before loading (here, without a GPU, a CPU tier) and says so.
+TEST(CliDescribe, AutoDeviceFollowsTheLoadPlan) {
+  const fs::path model = make_tiny_describing_model("cli-device-auto");
+  const std::string image = std::string(VIDSCOPE_TEST_DATA_DIR) + "/vlm/images/grad_56x84.png";
+  const auto planned = run_cli("describe --model " + model.string() + " --image " + image +
+                               " --max-new-tokens 2 --device auto");
+  EXPECT_EQ(planned.exit_code, 0) << planned.output;
+  EXPECT_NE(planned.output.find("load plan: "), std::string::npos) << planned.output;
+  EXPECT_NE(planned.output.find("cpu-"), std::string::npos) << planned.output;
+  // The plan chooses the precision and the split: asking for them as well is a contradiction.
+  for (const std::string extra : {"--precision int8", "--gpu-layers 1", "--vision-on-cpu"}) {
+    const auto outcome = run_cli("--quiet describe --model " + model.string() + " --image " + image +
+                                 " --max-new-tokens 2 --device auto " + extra);
+    EXPECT_EQ(outcome.exit_code, 2) << extra << ": " << outcome.output;
+    EXPECT_NE(outcome.output.find("--device auto"), std::string::npos) << outcome.output;
+  }
+  fs::remove_all(model);
+}
+
 TEST(CliDescribe, BadDevicesAreUsageErrors) {
   const fs::path model = make_tiny_describing_model("cli-device");
   const std::string image = std::string(VIDSCOPE_TEST_DATA_DIR) + "/vlm/images/grad_56x84.png";
