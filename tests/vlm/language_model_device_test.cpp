@@ -147,6 +147,19 @@ GenerationRun generate(const Checkpoint& c, WeightPrecision precision, Backend& 
   return run;
 }
 
+// The vision output and every sequence's tokens and first logits, byte for byte.
+void expect_bit_identical(const GenerationRun& got, const GenerationRun& expected) {
+  ASSERT_EQ(got.results.size(), expected.results.size());
+  for (std::size_t i = 0; i < got.results.size(); ++i) {
+    const GenerationResult& g = got.results[i];
+    const GenerationResult& e = expected.results[i];
+    EXPECT_EQ(g.ids, e.ids) << "sequence " << i;
+    ASSERT_EQ(g.first_logits.size(), e.first_logits.size());
+    EXPECT_EQ(std::memcmp(g.first_logits.data(), e.first_logits.data(), g.first_logits.size() * sizeof(float)), 0)
+        << "sequence " << i;
+  }
+}
+
 TEST(LanguageModelOnADevice, GivesTheHostResultsBitForBit) {
   for (const char* name : {"ckpt-s1-bf16-shards2", "ckpt-s2-bf16-tie-random", "ckpt-q25-s4-bf16-tie-shards2"}) {
     for (WeightPrecision precision : {WeightPrecision::kAsStored, WeightPrecision::kInt4}) {
@@ -157,15 +170,7 @@ TEST(LanguageModelOnADevice, GivesTheHostResultsBitForBit) {
       HostAsDevice device;
       auto staging = backend::make_cpu_backend({.threads = 2});
       const GenerationRun got = generate(c, precision, *staging, {.device = &device});
-      ASSERT_EQ(got.results.size(), expected.results.size());
-      for (std::size_t i = 0; i < got.results.size(); ++i) {
-        const GenerationResult& g = got.results[i];
-        const GenerationResult& e = expected.results[i];
-        EXPECT_EQ(g.ids, e.ids) << "sequence " << i;
-        ASSERT_EQ(g.first_logits.size(), e.first_logits.size());
-        EXPECT_EQ(std::memcmp(g.first_logits.data(), e.first_logits.data(), g.first_logits.size() * sizeof(float)), 0)
-            << "sequence " << i;
-      }
+      expect_bit_identical(got, expected);
       EXPECT_GT(device.uploads, 0);
       EXPECT_GT(device.downloads, 0);
       // The host keeps nothing: every converted tensor went to the device and its host copy was
@@ -207,15 +212,7 @@ TEST(LanguageModelOnADevice, SplitWithTheHostGivesTheHostResultsBitForBit) {
         const GenerationRun got = generate(c, precision, *split_host,
                                            {.device = &device, .device_layers = device_layers,
                                             .vision_on_device = vision_on_device});
-        ASSERT_EQ(got.results.size(), expected.results.size());
-        for (std::size_t i = 0; i < got.results.size(); ++i) {
-          const GenerationResult& g = got.results[i];
-          const GenerationResult& e = expected.results[i];
-          EXPECT_EQ(g.ids, e.ids) << "sequence " << i;
-          ASSERT_EQ(g.first_logits.size(), e.first_logits.size());
-          EXPECT_EQ(std::memcmp(g.first_logits.data(), e.first_logits.data(), g.first_logits.size() * sizeof(float)), 0)
-              << "sequence " << i;
-        }
+        expect_bit_identical(got, expected);
         // The lm_head stays with the host, so a tied table is never copied; the patch embedding (mapped
         // on the host) is copied when the vision tower goes to the device.
         const Bytes patch = static_cast<Bytes>(c.tensors.get("visual.patch_embed.proj.weight").element_count()) * 2;
