@@ -69,6 +69,12 @@ class Buffer {
   Bytes size_;
 };
 
+// One copy of Backend::copy_batch: src and dst of the same dtype and shape.
+struct CopyCall {
+  TensorView src;
+  TensorView dst;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -117,6 +123,11 @@ class Backend {
   // Row-by-row copy between two views of the same dtype and shape on this device (e.g. appending
   // to a KV cache); strides may differ.
   virtual void copy(const TensorView& src, const TensorView& dst) = 0;
+  // Independent copies (every sequence's new keys and values into its KV-cache slot). A backend that
+  // can do them in one launch overrides this; the default copies them in turn.
+  virtual void copy_batch(std::span<const CopyCall> calls) {
+    for (const CopyCall& c : calls) copy(c.src, c.dst);
+  }
 };
 
 }  // namespace vidscope::backend

@@ -138,19 +138,22 @@ void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Act
   params.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   params.causal = true;
   std::vector<backend::AttentionCall> calls;
+  std::vector<backend::CopyCall> appends;  // each span's new keys and values into its cache slot
   calls.reserve(spans.size());
+  appends.reserve(2 * spans.size());
   for (const TokenSpan& s : spans) {
     const std::int64_t start = cache.length(s.slot);
     backend::AttentionCall& call = calls.emplace_back();
     call.k = cache.keys(layer, s.slot, start + s.count);
     call.v = cache.values(layer, s.slot, start + s.count);
-    be.copy(k.rows_view(s.row, s.count), rows_of(call.k, start, s.count));
-    be.copy(v.rows_view(s.row, s.count), rows_of(call.v, start, s.count));
+    appends.push_back({k.rows_view(s.row, s.count), rows_of(call.k, start, s.count)});
+    appends.push_back({v.rows_view(s.row, s.count), rows_of(call.v, start, s.count)});
     call.q = q.rows_view(s.row, s.count);
     call.params = params;
     call.params.query_position = start;
     call.out = attn.rows_view(s.row, s.count);
   }
+  be.copy_batch(appends);     // one launch on a GPU, however many sequences
   be.attention_batch(calls);  // every sequence at once: one parallel pass at decode
   be.matmul(attn.view(), l.o.weight, nullptr, y.view());
   be.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());

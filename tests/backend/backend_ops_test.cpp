@@ -189,6 +189,26 @@ std::vector<OpCase> op_cases() {
   }
   ops.push_back({"copy", {f32_tensor(7, 33, 23)}, 7, 33, 0.0,
                  fn([](Backend& b, const auto& in, const TensorView& y) { b.copy(in[0], y); })});
+  // Three independent copies in one copy_batch, as KV appends are: row blocks of the input to other
+  // rows of the output, one of them a strided column block (row stride 33 floats, 20 columns), one
+  // empty.
+  ops.push_back({"copy_batch", {f32_tensor(7, 33, 24)}, 7, 33, 0.0,
+                 fn([](Backend& b, const auto& in, const TensorView& y) {
+                   const auto rows = [](const TensorView& v, std::int64_t first, std::int64_t count, std::int64_t col,
+                                        std::int64_t cols) {
+                     TensorView out = v;
+                     out.data = v.f32_row(first) + col;
+                     out.shape[0] = count;
+                     out.shape[1] = cols;
+                     return out;
+                   };
+                   b.copy(in[0], y);  // every element defined; the batch then overwrites some
+                   const CopyCall calls[] = {{rows(in[0], 0, 2, 0, 33), rows(y, 5, 2, 0, 33)},
+                                             {rows(in[0], 2, 3, 13, 20), rows(y, 0, 3, 0, 20)},
+                                             {rows(in[0], 6, 0, 0, 33), rows(y, 6, 0, 0, 33)},
+                                             {rows(in[0], 6, 1, 0, 33), rows(y, 4, 1, 0, 33)}};
+                   b.copy_batch(calls);
+                 })});
   return ops;
 }
 

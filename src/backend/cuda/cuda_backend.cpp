@@ -228,6 +228,10 @@ class CudaBackend final : public Backend {
     select();
     cuda::copy(context_, src, dst);
   }
+  void copy_batch(std::span<const CopyCall> calls) override {
+    select();
+    cuda::copy_batch(context_, calls);
+  }
 
  private:
   // The runtime's current device is per host thread: every entry point names ours.

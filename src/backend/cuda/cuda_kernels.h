@@ -153,4 +153,19 @@ bool decode_attention_fits(const DecodeAttentionCall& call);
 cudaError_t launch_decode_attention(const DecodeAttentionCall* calls, int count, int max_q_heads, int max_keys,
                                     int max_head_dim, cudaStream_t stream);
 
+// ---- copy_rows.cu: many f32 row copies per launch ----
+// rows x cols floats from src (src_stride floats between rows) to dst (dst_stride).
+struct RowCopy {
+  const float* src = nullptr;
+  float* dst = nullptr;
+  std::int64_t src_stride = 0;
+  std::int64_t dst_stride = 0;
+  int rows = 0;
+  int cols = 0;
+};
+inline constexpr int kRowCopiesPerLaunch = 65535;  // the grid's y extent
+// `copies` is a device array of `count` (<= kRowCopiesPerLaunch) copies; max_elements bounds
+// rows * cols over them.
+cudaError_t launch_row_copies(const RowCopy* copies, int count, std::int64_t max_elements, cudaStream_t stream);
+
 }  // namespace vidscope::backend::cuda

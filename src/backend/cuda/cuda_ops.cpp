@@ -204,4 +204,47 @@ void copy(const CudaContext& ctx, const TensorView& src, const TensorView& dst) 
              "copy");
 }
 
+void copy_batch(const CudaContext& ctx, std::span<const CopyCall> calls) {
+  // Checked as copy() checks, all before anything is queued; f32 views with 4-byte strides go
+  // through one launch, anything else copy by copy.
+  std::vector<RowCopy> copies;
+  std::int64_t max_elements = 0;
+  bool one_launch = true;
+  for (const CopyCall& c : calls) {
+    const TensorView& src = c.src;
+    const TensorView& dst = c.dst;
+    if (src.dtype != dst.dtype || src.rows() != dst.rows() || src.cols() != dst.cols()) {
+      tensor::fail_view_check("copy_batch", "views differ: " + src.describe() + " vs " + dst.describe());
+    }
+    if (src.rows() == 0 || src.cols() == 0) continue;
+    const std::size_t row = src.dense_row_bytes();
+    const std::size_t src_pitch = src.rows() > 1 ? src.row_stride : row;
+    const std::size_t dst_pitch = dst.rows() > 1 ? dst.row_stride : row;
+    if (src.dtype != DType::kF32 || src_pitch % sizeof(float) != 0 || dst_pitch % sizeof(float) != 0 ||
+        src.rows() > INT32_MAX || src.cols() > INT32_MAX) {
+      one_launch = false;
+    }
+    RowCopy& r = copies.emplace_back();
+    r.src = static_cast<const float*>(src.data);
+    r.dst = static_cast<float*>(dst.data);
+    r.src_stride = static_cast<std::int64_t>(src_pitch / sizeof(float));
+    r.dst_stride = static_cast<std::int64_t>(dst_pitch / sizeof(float));
+    r.rows = static_cast<int>(src.rows());
+    r.cols = static_cast<int>(src.cols());
+    max_elements = std::max(max_elements, src.rows() * src.cols());
+  }
+  if (!one_launch || copies.size() <= 1) {  // a single copy is one memcpy anyway
+    for (const CopyCall& c : calls) copy(ctx, c.src, c.dst);
+    return;
+  }
+  for (std::size_t first = 0; first < copies.size(); first += kRowCopiesPerLaunch) {
+    const std::size_t count = std::min<std::size_t>(kRowCopiesPerLaunch, copies.size() - first);
+    const std::size_t bytes = count * sizeof(RowCopy);
+    auto* device_copies = static_cast<RowCopy*>(ctx.scratch(bytes));
+    check_cuda(cudaMemcpyAsync(device_copies, copies.data() + first, bytes, cudaMemcpyHostToDevice, ctx.stream),
+               "upload of row copies");
+    check_cuda(launch_row_copies(device_copies, static_cast<int>(count), max_elements, ctx.stream), "row copies");
+  }
+}
+
 }  // namespace vidscope::backend::cuda

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 
+#include "backend/backend.h"
 #include "backend/cuda/cuda_context.h"
 #include "tensor/attention.h"
 #include "tensor/ops.h"
@@ -28,5 +29,7 @@ void attention(const CudaContext& ctx, const TensorView& q, const TensorView& k,
 // the rest one by one through attention().
 void attention_batch(const CudaContext& ctx, std::span<const tensor::AttentionCall> calls);
 void copy(const CudaContext& ctx, const TensorView& src, const TensorView& dst);
+// Every call checked as copy() checks it; f32 copies go through one launch (copy_rows.cu).
+void copy_batch(const CudaContext& ctx, std::span<const CopyCall> calls);
 
 }  // namespace vidscope::backend::cuda
