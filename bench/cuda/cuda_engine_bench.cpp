@@ -55,7 +55,7 @@ Bytes view_bytes(const tensor::TensorView& v) { return static_cast<Bytes>(v.rows
 Bytes decode_weight_bytes(const vlm::LanguageWeights& w) {
   Bytes total = view_bytes(w.lm_head.weight);
   for (const auto& l : w.layers) {
-    for (const vlm::Linear* lin : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) total += view_bytes(lin->weight);
+    for (const vlm::Linear* lin : {&l.qkv, &l.gate_up, &l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) total += view_bytes(lin->weight);
   }
   return total;
 }

@@ -87,7 +87,7 @@ double vision_flops(const vlm::VisionWeights& w, std::int64_t patches, std::int6
 double layer_params(const vlm::LanguageWeights& w) {
   double params = 0;
   for (const vlm::DecoderLayerWeights& l : w.layers) {
-    for (const Linear* lin : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) params += linear_params(*lin);
+    for (const Linear* lin : {&l.qkv, &l.gate_up, &l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) params += linear_params(*lin);
   }
   return params;
 }
@@ -95,7 +95,7 @@ double layer_params(const vlm::LanguageWeights& w) {
 double decode_weight_bytes(const vlm::LanguageWeights& w) {
   double bytes = view_bytes(w.lm_head.weight);
   for (const vlm::DecoderLayerWeights& l : w.layers) {
-    for (const Linear* lin : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) bytes += view_bytes(lin->weight);
+    for (const Linear* lin : {&l.qkv, &l.gate_up, &l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) bytes += view_bytes(lin->weight);
   }
   return bytes;
 }
@@ -111,7 +111,7 @@ double touch_weights(const vlm::VlmWeights& weights) {
   views.push_back(&weights.vision().merger_fc1.weight);
   views.push_back(&weights.vision().merger_fc2.weight);
   for (const auto& l : weights.language().layers) {
-    for (const Linear* lin : {&l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) views.push_back(&lin->weight);
+    for (const Linear* lin : {&l.qkv, &l.gate_up, &l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) views.push_back(&lin->weight);
   }
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   volatile std::uint8_t sink = 0;

@@ -121,14 +121,20 @@ void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Act
 
   Activation y(be, rows, config_.hidden_size, kOwner);
   be.rms_norm(x.view(), l.input_norm.weight, eps, y.view());
-  Activation q(be, rows, heads * head_dim, kOwner);
-  Activation k(be, rows, kv_width(), kOwner);
-  Activation v(be, rows, kv_width(), kOwner);
-  be.matmul(y.view(), l.q.weight, l.q.bias_or_null(), q.view());
-  be.matmul(y.view(), l.k.weight, l.k.bias_or_null(), k.view());
-  be.matmul(y.view(), l.v.weight, l.v.bias_or_null(), v.view());
-  be.rope(q.view(), cos, sin, heads, head_dim, q.view());
-  be.rope(k.view(), cos, sin, kv_heads, head_dim, k.view());
+  // q, k and v: one matmul into column blocks of one activation when the weights are stacked.
+  const std::int64_t q_width = heads * head_dim;
+  Activation qkv(be, rows, q_width + 2 * kv_width(), kOwner);
+  const TensorView q = qkv.cols_view(0, q_width), k = qkv.cols_view(q_width, kv_width()),
+                   v = qkv.cols_view(q_width + kv_width(), kv_width());
+  if (l.stacked_qkv()) {
+    be.matmul(y.view(), l.qkv.weight, l.qkv.bias_or_null(), qkv.view());
+  } else {
+    be.matmul(y.view(), l.q.weight, l.q.bias_or_null(), q);
+    be.matmul(y.view(), l.k.weight, l.k.bias_or_null(), k);
+    be.matmul(y.view(), l.v.weight, l.v.bias_or_null(), v);
+  }
+  be.rope(q, cos, sin, heads, head_dim, q);
+  be.rope(k, cos, sin, kv_heads, head_dim, k);
 
   Activation attn(be, rows, heads * head_dim, kOwner);
   backend::AttentionParams params;  // the same for every sequence but its query position
@@ -146,9 +152,9 @@ void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Act
     backend::AttentionCall& call = calls.emplace_back();
     call.k = cache.keys(layer, s.slot, start + s.count);
     call.v = cache.values(layer, s.slot, start + s.count);
-    appends.push_back({k.rows_view(s.row, s.count), rows_of(call.k, start, s.count)});
-    appends.push_back({v.rows_view(s.row, s.count), rows_of(call.v, start, s.count)});
-    call.q = q.rows_view(s.row, s.count);
+    appends.push_back({rows_of(k, s.row, s.count), rows_of(call.k, start, s.count)});
+    appends.push_back({rows_of(v, s.row, s.count), rows_of(call.v, start, s.count)});
+    call.q = rows_of(q, s.row, s.count);
     call.params = params;
     call.params.query_position = start;
     call.out = attn.rows_view(s.row, s.count);
@@ -159,12 +165,17 @@ void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Act
   be.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
 
   be.rms_norm(x.view(), l.post_attention_norm.weight, eps, y.view());
-  Activation gate(be, rows, config_.intermediate_size, kOwner);
-  Activation up(be, rows, config_.intermediate_size, kOwner);
-  be.matmul(y.view(), l.gate.weight, nullptr, gate.view());
-  be.matmul(y.view(), l.up.weight, nullptr, up.view());
-  be.swiglu(gate.view(), up.view(), gate.view());
-  be.matmul(gate.view(), l.down.weight, nullptr, y.view());
+  const std::int64_t inter = config_.intermediate_size;
+  Activation gate_up(be, rows, 2 * inter, kOwner);
+  const TensorView gate = gate_up.cols_view(0, inter), up = gate_up.cols_view(inter, inter);
+  if (l.stacked_gate_up()) {
+    be.matmul(y.view(), l.gate_up.weight, nullptr, gate_up.view());
+  } else {
+    be.matmul(y.view(), l.gate.weight, nullptr, gate);
+    be.matmul(y.view(), l.up.weight, nullptr, up);
+  }
+  be.swiglu(gate, up, gate);  // in place: the down projection reads the gate columns
+  be.matmul(gate, l.down.weight, nullptr, y.view());
   be.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,20 +87,40 @@ struct VlmWeights::Builder {
   // Converts [rows, cols] of `ref` into `target`, blocks of rows spread over the loader threads, each
   // read straight from the mapping (convert_rows accepts unaligned rows) and released once converted.
   TensorView convert(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target) {
+    auto& buffer = new_buffer(tensor::row_bytes(target, cols) * static_cast<std::size_t>(rows));
+    convert_into(ref, rows, cols, target, buffer->data());
+    return TensorView::dense(buffer->data(), target, {rows, cols});
+  }
+
+  // The same into `dst` (rows x row_bytes(target, cols) bytes).
+  void convert_into(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target, void* dst) {
     const DType source = tensor_dtype(ref.dtype);
     const std::size_t src_row = tensor::row_bytes(source, cols);
-    const std::size_t dst_row = tensor::row_bytes(target, cols);
-    auto& buffer = new_buffer(dst_row * static_cast<std::size_t>(rows));
     const auto release = [&](std::int64_t first, std::int64_t n) {
       release_source_pages(ref.data + static_cast<std::size_t>(first) * src_row, static_cast<std::size_t>(n) * src_row);
     };
     try {
-      tensor::convert_rows_parallel(pool, source, ref.data, src_row, rows, cols, target, buffer->data(), kRowsPerBlock,
-                                    release);
+      tensor::convert_rows_parallel(pool, source, ref.data, src_row, rows, cols, target, dst, kRowsPerBlock, release);
     } catch (const Error& e) {
       throw_input_error(ref.name + " in " + ref.file->string() + ": " + e.what());
     }
-    return TensorView::dense(buffer->data(), target, {rows, cols});
+  }
+
+  // Tensors of the same width stacked row-wise into one (q/k/v, gate/up): one matmul instead of
+  // several, the weights read in one stream. Each part is converted straight from the mapping into
+  // its rows, so nothing is held twice.
+  TensorView stacked(const std::vector<const models::TensorRef*>& parts, std::int64_t cols, DType target) {
+    std::int64_t rows = 0;
+    for (const auto* ref : parts) rows += ref->element_count() / cols;
+    const std::size_t dst_row = tensor::row_bytes(target, cols);
+    auto& buffer = new_buffer(dst_row * static_cast<std::size_t>(rows));
+    std::size_t at = 0;
+    for (const auto* ref : parts) {
+      const std::int64_t part_rows = ref->element_count() / cols;
+      convert_into(*ref, part_rows, cols, target, static_cast<std::byte*>(buffer->data()) + at);
+      at += dst_row * static_cast<std::size_t>(part_rows);
+    }
+    return placed(TensorView::dense(buffer->data(), target, {rows, cols}), true);
   }
 
   TensorView matrix(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target) {
@@ -166,6 +187,41 @@ struct VlmWeights::Builder {
     return l;
   }
 
+  // Vectors concatenated into one f32 [1, total] (the biases of stacked Linear layers).
+  TensorView stacked_vector(const std::vector<const models::TensorRef*>& parts) {
+    std::int64_t total = 0;
+    for (const auto* ref : parts) total += ref->element_count();
+    auto& buffer = new_buffer(static_cast<std::size_t>(total) * sizeof(float));
+    auto* at = static_cast<float*>(buffer->data());
+    for (const auto* ref : parts) {
+      convert_into(*ref, 1, ref->element_count(), DType::kF32, at);
+      at += ref->element_count();
+    }
+    return placed(TensorView::dense(buffer->data(), DType::kF32, {1, total}), true);
+  }
+
+  // Linear layers reading the same input, stacked into one ([parts' rows, in]; biases likewise when
+  // `bias`), when no part could stay mapped anyway: they are converted, or moved to a device.
+  // Otherwise (as stored on the host) nullopt, and the parts stay separate and mapped.
+  std::optional<Linear> stacked_linear(const std::vector<std::string>& prefixes, bool bias) {
+    std::vector<const models::TensorRef*> weights, biases;
+    for (const auto& p : prefixes) {
+      weights.push_back(&tensors.get(p + ".weight"));
+      if (bias) biases.push_back(&tensors.get(p + ".bias"));
+    }
+    const DType stored = tensor_dtype(weights.front()->dtype);
+    const std::int64_t cols = weights.front()->shape.at(1);
+    for (const auto* w : weights) {
+      if (tensor_dtype(w->dtype) != stored || w->shape.at(1) != cols) return std::nullopt;  // never in real checkpoints
+    }
+    const DType target = linear_type(stored);
+    if (!placing && target == stored) return std::nullopt;
+    Linear l;
+    l.weight = stacked(weights, cols, target);
+    if (bias) l.bias = stacked_vector(biases);
+    return l;
+  }
+
   Norm norm(const std::string& prefix, bool bias) {
     Norm n;
     n.weight = vector_f32(prefix + ".weight");
@@ -220,13 +276,22 @@ struct VlmWeights::Builder {
       DecoderLayerWeights l;
       l.input_norm = norm(p + ".input_layernorm", false);
       l.post_attention_norm = norm(p + ".post_attention_layernorm", false);
-      l.q = linear(p + ".self_attn.q_proj", true);
-      l.k = linear(p + ".self_attn.k_proj", true);
-      l.v = linear(p + ".self_attn.v_proj", true);
-      l.o = linear(p + ".self_attn.o_proj", false);
-      l.gate = linear(p + ".mlp.gate_proj", false);
-      l.up = linear(p + ".mlp.up_proj", false);
-      l.down = linear(p + ".mlp.down_proj", false);
+      const std::string attn = p + ".self_attn.", mlp = p + ".mlp.";
+      if (auto qkv = stacked_linear({attn + "q_proj", attn + "k_proj", attn + "v_proj"}, true)) {
+        l.qkv = *qkv;
+      } else {
+        l.q = linear(attn + "q_proj", true);
+        l.k = linear(attn + "k_proj", true);
+        l.v = linear(attn + "v_proj", true);
+      }
+      l.o = linear(attn + "o_proj", false);
+      if (auto gate_up = stacked_linear({mlp + "gate_proj", mlp + "up_proj"}, false)) {
+        l.gate_up = *gate_up;
+      } else {
+        l.gate = linear(mlp + "gate_proj", false);
+        l.up = linear(mlp + "up_proj", false);
+      }
+      l.down = linear(mlp + "down_proj", false);
       out.language_.layers.push_back(std::move(l));
     }
     placing = on_device == t.num_hidden_layers && placement.device != nullptr;

@@ -65,8 +65,14 @@ struct VisionWeights {
 
 struct DecoderLayerWeights {
   Norm input_norm, post_attention_norm;
+  // Converted or device weights are stacked: qkv = [q; k; v] (with their biases) and gate_up =
+  // [gate; up], one matmul each; weights used as stored on the host stay separate (mapped) and the
+  // stacked ones are empty, or the other way round.
+  Linear qkv, gate_up;
   Linear q, k, v, o;
   Linear gate, up, down;
+  bool stacked_qkv() const { return qkv.weight.data != nullptr; }
+  bool stacked_gate_up() const { return gate_up.weight.data != nullptr; }
 };
 
 struct LanguageWeights {

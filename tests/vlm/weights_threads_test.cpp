@@ -46,9 +46,9 @@ std::vector<std::pair<std::string, backend::TensorView>> all_views(const VlmWeig
     const std::string p = "layers." + std::to_string(i);
     add_norm(p + ".input_norm", l.input_norm);
     add_norm(p + ".post_attention_norm", l.post_attention_norm);
-    for (const auto& [name, lin] : {std::pair{".q", &l.q}, {".k", &l.k}, {".v", &l.v}, {".o", &l.o},
-                                    {".gate", &l.gate}, {".up", &l.up}, {".down", &l.down}}) {
-      add_linear(p + name, *lin);
+    for (const auto& [name, lin] : {std::pair{".qkv", &l.qkv}, {".gate_up", &l.gate_up}, {".q", &l.q}, {".k", &l.k},
+                                    {".v", &l.v}, {".o", &l.o}, {".gate", &l.gate}, {".up", &l.up}, {".down", &l.down}}) {
+      if (lin->weight.data != nullptr) add_linear(p + name, *lin);  // stacked or separate (vlm_weights.h)
     }
   }
   add_norm("final_norm", w.language().final_norm);
@@ -102,7 +102,19 @@ TEST(WeightsThreads, StoredTensorsStayReadableAfterAQuantizedLoad) {
   const std::vector<std::uint8_t> after(reinterpret_cast<const std::uint8_t*>(ref.data),
                                         reinterpret_cast<const std::uint8_t*>(ref.data) + ref.byte_size);
   EXPECT_EQ(before, after);
-  EXPECT_EQ(w->language().layers[0].up.weight.dtype, backend::DType::kQ8);
+  // Converted weights are stacked (q/k/v, gate/up), as stored they stay separate and mapped.
+  const DecoderLayerWeights& l = w->language().layers[0];
+  ASSERT_TRUE(l.stacked_gate_up() && l.stacked_qkv());
+  EXPECT_EQ(l.gate_up.weight.dtype, backend::DType::kQ8);
+  EXPECT_EQ(l.gate_up.weight.rows(), 2 * c.config.text.intermediate_size);
+  EXPECT_EQ(l.qkv.weight.rows(), (c.config.text.num_attention_heads + 2 * c.config.text.num_key_value_heads) *
+                                     c.config.text.head_dim);
+  EXPECT_EQ(l.qkv.bias.cols(), l.qkv.weight.rows());
+  EXPECT_EQ(l.up.weight.data, nullptr);
+  const auto stored = VlmWeights::load(c.config, c.tensors, c.dir, WeightPrecision::kAsStored, *backend, 2);
+  const DecoderLayerWeights& s = stored->language().layers[0];
+  EXPECT_FALSE(s.stacked_gate_up() || s.stacked_qkv());
+  EXPECT_EQ(s.up.weight.data, ref.data);  // the mapping itself
 }
 
 }  // namespace
