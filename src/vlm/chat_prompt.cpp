@@ -87,11 +87,18 @@ std::string describe_prompt(const std::vector<PromptPiece>& pieces) {
       case PromptPiece::Kind::kText:
         s += p.text;
         break;
+      // Appended piece by piece: `"<" + std::string` trips a GCC 12 -Wrestrict false positive at -O3.
       case PromptPiece::Kind::kToken:
-        s += "<" + std::to_string(p.token) + ">";
+        s += '<';
+        s += std::to_string(p.token);
+        s += '>';
         break;
       case PromptPiece::Kind::kPadRun:
-        s += "<" + std::to_string(p.token) + " x" + std::to_string(p.count) + ">";
+        s += '<';
+        s += std::to_string(p.token);
+        s += " x";
+        s += std::to_string(p.count);
+        s += '>';
         break;
     }
   }
