@@ -154,9 +154,14 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
 std::string models_section(const nlohmann::json& report) {
   std::string html;
   for (const auto& model : report.value("models", nlohmann::json::array())) {
-    html += fmt::format("<h2>Model: {} ({}, {} tier, {})</h2>", escape(model.value("role", "")),
+    // Where it ran, when not (only) the CPU: "on cuda:0, 20 decoder layers there" (schema 1.2).
+    std::string where;
+    if (const std::string device = model.value("device", "cpu"); device != "cpu") {
+      where = fmt::format(", on {}, {} decoder layers there", escape(device), model.value("device_layers", 0));
+    }
+    html += fmt::format("<h2>Model: {} ({}, {} tier, {}{})</h2>", escape(model.value("role", "")),
                         escape(model.value("architecture", "")), escape(model.value("tier", "")),
-                        escape(model.value("precision", "")));
+                        escape(model.value("precision", "")), where);
     std::vector<std::vector<std::string>> rows;
     for (const auto& device : model.at("plan").value("devices", nlohmann::json::array())) {
       const auto& bytes = device.value("bytes", nlohmann::json::object());

@@ -85,6 +85,15 @@ TEST(ReportHtml, TimelineLanesPlanAndEmbeddedReportReadBack) {
   EXPECT_GT(rss[0].second, rss[3].second);
   EXPECT_EQ(points_of(html, "rss-anon").size(), 4u);
   EXPECT_TRUE(points_of(html, "gpu-used").empty());  // no GPU samples, no line
+  EXPECT_NE(html.find("cpu-int8 tier, int8)</h2>"), std::string::npos);  // a CPU model names no device
+
+  // A model split between a GPU and the CPU says where it ran.
+  nlohmann::json split = report;
+  split["models"][0]["tier"] = "split";
+  split["models"][0]["device"] = "cuda:0";
+  split["models"][0]["device_layers"] = 20;
+  EXPECT_NE(render_report_html(split).find("split tier, int8, on cuda:0, 20 decoder layers there)</h2>"),
+            std::string::npos);
 
   // Lanes: model:vlm in two samples, vlm_segments and shot_cuts in one each.
   const auto count = [&](const std::string& needle) {
