@@ -34,8 +34,9 @@ int cuda_device_count();
 std::string cuda_unavailable_reason();
 
 // Makes memory::read_gpu_memory() (the planner's inventory, the sampler's gpu_used) report GPU 0
-// through the CUDA runtime. Returns false, installing nothing, when CUDA is not built in or no device
-// is visible. Call once at start-up, before planning.
+// through the CUDA runtime (nullopt while no device is visible). Returns false, installing nothing,
+// when CUDA is not built in. CUDA is first touched by a reading, not here. Call once at start-up,
+// before planning.
 bool install_gpu_memory_reader();
 
 // Throws Error(kUsage) when CUDA is not built in or options.device_index names no device, and

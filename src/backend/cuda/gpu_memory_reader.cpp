@@ -38,7 +38,8 @@ std::optional<memory::GpuMemory> read_cuda_memory() noexcept {
 }  // namespace
 
 bool install_gpu_memory_reader() {
-  if (cuda_device_count() <= kPlannedDevice) return false;
+  // Nothing touches CUDA here: commands that never plan (describe --device cpu, --help) stay free of
+  // the driver's start-up; the reader answers nullopt when no device is there.
   memory::set_gpu_memory_reader(&read_cuda_memory);
   return true;
 }
