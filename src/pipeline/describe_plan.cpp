@@ -56,8 +56,7 @@ DescribePlan plan_describe(const std::filesystem::path& model_dir, const Describ
   VlmHostOptions host;
   host.model_dir = model_dir;
   host.workload = vlm::segment_workload(visual);
-  host.budget.ram_bytes = memory::ram_capacity();
-  if (const auto gpu = memory::read_gpu_memory()) host.budget.gpu_bytes = gpu->total;
+  host.budget.ram_bytes = memory::ram_capacity();  // the GPU's limit: its free memory (no budget)
   DescribePlan out;
   out.plan = VlmHost::plan(host);
   if (!out.plan.feasible) {

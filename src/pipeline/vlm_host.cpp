@@ -33,9 +33,10 @@ const memory::DevicePlan* cpu_device(const memory::LoadPlan& plan) {
 
 Bytes minus(Bytes a, Bytes b) { return a > b ? a - b : 0; }
 
-std::uint32_t planned_layers(const memory::LoadPlan& plan) {
+// Decoder layers the plan puts on a GPU: all of them for a gpu-* tier, N for split, 0 on the CPU.
+std::uint32_t layers_on_gpu(const memory::LoadPlan& plan) {
   for (const auto& m : plan.models) {
-    if (m.model == kPlannedModel) return m.llm_layers_total;
+    if (m.model == kPlannedModel) return m.llm_layers_on_gpu;
   }
   return 0;
 }
@@ -68,10 +69,7 @@ VlmHost::VlmHost(VlmHostOptions options, memory::LoadPlan plan) : options_(std::
   record_.precision = precision == vlm::WeightPrecision::kAsStored ? "as-stored"
                                                                       : std::string(vlm::weight_precision_name(precision));
   record_.device = engine_options.device;
-  record_.device_layers = engine_options.device == "cpu" ? 0
-                          : engine_options.device_layers < 0
-                              ? static_cast<std::int64_t>(planned_layers(record_.plan))
-                              : engine_options.device_layers;
+  record_.device_layers = layers_on_gpu(record_.plan);
   if (const auto* cpu = cpu_device(record_.plan)) {
     record_.predicted_peak_bytes = cpu->peak;
     record_.predicted_anon_peak_bytes =

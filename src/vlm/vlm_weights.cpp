@@ -106,21 +106,24 @@ struct VlmWeights::Builder {
     }
   }
 
-  // Tensors of the same width stacked row-wise into one (q/k/v, gate/up): one matmul instead of
-  // several, the weights read in one stream. Each part is converted straight from the mapping into
-  // its rows, so nothing is held twice.
-  TensorView stacked(const std::vector<const models::TensorRef*>& parts, std::int64_t cols, DType target) {
-    std::int64_t rows = 0;
-    for (const auto* ref : parts) rows += ref->element_count() / cols;
-    const std::size_t dst_row = tensor::row_bytes(target, cols);
-    auto& buffer = new_buffer(dst_row * static_cast<std::size_t>(rows));
-    std::size_t at = 0;
+  // Parts converted one after another into one buffer, each straight from the mapping (nothing is
+  // held twice): with `cols`, tensors of that width stacked row-wise ([sum of rows, cols]: q/k/v,
+  // gate/up, one matmul instead of several); with cols == 0, vectors joined into one row ([1, sum]:
+  // their biases).
+  TensorView joined(const std::vector<const models::TensorRef*>& parts, std::int64_t cols, DType target) {
+    std::int64_t elements = 0;
+    for (const auto* ref : parts) elements += ref->element_count();
+    const std::int64_t rows = cols > 0 ? elements / cols : 1;
+    const std::int64_t width = cols > 0 ? cols : elements;
+    auto& buffer = new_buffer(tensor::row_bytes(target, width) * static_cast<std::size_t>(rows));
+    auto* at = static_cast<std::byte*>(buffer->data());
     for (const auto* ref : parts) {
-      const std::int64_t part_rows = ref->element_count() / cols;
-      convert_into(*ref, part_rows, cols, target, static_cast<std::byte*>(buffer->data()) + at);
-      at += dst_row * static_cast<std::size_t>(part_rows);
+      const std::int64_t part_rows = cols > 0 ? ref->element_count() / cols : 1;
+      const std::int64_t part_cols = cols > 0 ? cols : ref->element_count();
+      convert_into(*ref, part_rows, part_cols, target, at);
+      at += tensor::row_bytes(target, part_cols) * static_cast<std::size_t>(part_rows);
     }
-    return placed(TensorView::dense(buffer->data(), target, {rows, cols}), true);
+    return placed(TensorView::dense(buffer->data(), target, {rows, width}), true);
   }
 
   TensorView matrix(const models::TensorRef& ref, std::int64_t rows, std::int64_t cols, DType target) {
@@ -187,19 +190,6 @@ struct VlmWeights::Builder {
     return l;
   }
 
-  // Vectors concatenated into one f32 [1, total] (the biases of stacked Linear layers).
-  TensorView stacked_vector(const std::vector<const models::TensorRef*>& parts) {
-    std::int64_t total = 0;
-    for (const auto* ref : parts) total += ref->element_count();
-    auto& buffer = new_buffer(static_cast<std::size_t>(total) * sizeof(float));
-    auto* at = static_cast<float*>(buffer->data());
-    for (const auto* ref : parts) {
-      convert_into(*ref, 1, ref->element_count(), DType::kF32, at);
-      at += ref->element_count();
-    }
-    return placed(TensorView::dense(buffer->data(), DType::kF32, {1, total}), true);
-  }
-
   // Linear layers reading the same input, stacked into one ([parts' rows, in]; biases likewise when
   // `bias`), when no part could stay mapped anyway: they are converted, or moved to a device.
   // Otherwise (as stored on the host) nullopt, and the parts stay separate and mapped.
@@ -217,8 +207,8 @@ struct VlmWeights::Builder {
     const DType target = linear_type(stored);
     if (!placing && target == stored) return std::nullopt;
     Linear l;
-    l.weight = stacked(weights, cols, target);
-    if (bias) l.bias = stacked_vector(biases);
+    l.weight = joined(weights, cols, target);
+    if (bias) l.bias = joined(biases, 0, DType::kF32);
     return l;
   }
 
