@@ -6,7 +6,9 @@
 //       timed alternately --repeat times (median, and the range in brackets);
 //   (c) GEMM M=512 K=1536 N=1536: GFLOP/s vs the f32-weight GEMM of the same kernels.
 // Weight sets rotate over >= 1 GiB so every GEMV reads DRAM, not a warm last-level cache.
-// Usage: kernel_bench [--quick] [--repeat N]   (--quick: fewer shapes, shorter timing; N: default 3)
+// Usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q4] [--gemv-only]
+//   --quick: fewer shapes, shorter timing; N: default 3; --shape/--type: only that GEMV shape or weight
+//   type; --gemv-only: skip the bandwidth bounds' fractions and the GEMM section.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -144,11 +146,25 @@ std::vector<const KernelTable*> compared_levels(const KernelTable& best) {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  bool gemv_only = false;
   int repeat = 3;
+  std::string only_shape, only_type;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--quick") quick = true;
-    if (arg == "--repeat" && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));
+    if (arg == "--quick") {
+      quick = true;
+    } else if (arg == "--gemv-only") {
+      gemv_only = true;
+    } else if (arg == "--repeat" && i + 1 < argc) {
+      repeat = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--shape" && i + 1 < argc) {
+      only_shape = argv[++i];
+    } else if (arg == "--type" && i + 1 < argc) {
+      only_type = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q4] [--gemv-only]\n");
+      return 2;
+    }
   }
   const double min_s = quick ? 0.3 : 1.0;
   const KernelTable& kernels = best_kernels();
@@ -167,11 +183,14 @@ int main(int argc, char** argv) {
   }
 
   struct GemvShape {
+    const char* key;
     const char* name;
     std::int64_t k, n;
   };
-  std::vector<GemvShape> shapes = {{"mlp up   K=1536 N=8960", 1536, 8960}, {"mlp down K=8960 N=1536", 8960, 1536}};
-  if (!quick) shapes.push_back({"lm_head  K=1536 N=151936", 1536, 151936});
+  std::vector<GemvShape> shapes = {{"up", "mlp up   K=1536 N=8960", 1536, 8960},
+                                   {"down", "mlp down K=8960 N=1536", 8960, 1536}};
+  if (!quick || only_shape == "lm_head") shapes.push_back({"lm_head", "lm_head  K=1536 N=151936", 1536, 151936});
+  std::erase_if(shapes, [&](const GemvShape& s) { return !only_shape.empty() && only_shape != s.key; });
   const std::vector<const KernelTable*> levels = compared_levels(kernels);
   std::printf("\n(b) GEMV (decode); GB/s = weight bytes / time; frac = of memcpy / of read bandwidth, same threads;\n"
               "    median of %d alternating runs [min-max]\n", repeat);
@@ -179,6 +198,7 @@ int main(int argc, char** argv) {
     std::vector<std::uint16_t> source(static_cast<std::size_t>(s.n * s.k));
     fill_bf16(source.data(), source.size(), static_cast<std::uint32_t>(s.n));
     for (DType type : {DType::kBF16, DType::kQ8, DType::kQ4}) {
+      if (!only_type.empty() && only_type != dtype_name(type)) continue;
       const WeightSet w = make_weights(type, s.n, s.k, source.data());
       for (unsigned threads : {1u, 2u}) {
         std::vector<std::vector<double>> t1(levels.size()), t8(levels.size()), ratio(levels.size());
@@ -203,6 +223,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (gemv_only) return 0;
   std::printf("\n(c) GEMM (prefill) M=512 K=1536 N=1536; vs the f32-weight GEMM in the same run\n");
   {
     const std::int64_t m = 512, k = 1536, n = 1536;
