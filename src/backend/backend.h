@@ -105,6 +105,13 @@ class Backend {
   // y = x W^T + bias (bias may be null).
   virtual void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& y) = 0;
   virtual void rms_norm(const TensorView& x, const TensorView& weight, float eps, const TensorView& y) = 0;
+  // x += delta, then y = rms_norm(x) (tensor/ops.h). A backend that fuses the two overrides this;
+  // the default issues them in turn.
+  virtual void add_rms_norm(const TensorView& x, const TensorView& delta, const TensorView& weight, float eps,
+                            const TensorView& y) {
+    binary(BinaryOp::kAdd, x, delta, x);
+    rms_norm(x, weight, eps, y);
+  }
   virtual void layer_norm(const TensorView& x, const TensorView& weight, const TensorView& bias, float eps,
                           const TensorView& y) = 0;
   virtual void softmax(const TensorView& x, const TensorView& y) = 0;

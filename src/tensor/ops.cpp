@@ -45,6 +45,21 @@ void rms_norm(const KernelContext& ctx, const TensorView& x, const TensorView& w
   for_each_row(ctx, x.rows(), x.cols(), [&](std::int64_t r) { kernel(x.f32_row(r), w, eps, y.f32_row(r), x.cols()); });
 }
 
+void add_rms_norm(const KernelContext& ctx, const TensorView& x, const TensorView& delta, const TensorView& weight,
+                  float eps, const TensorView& y) {
+  check_unary_views("add_rms_norm", x, y);
+  check_unary_views("add_rms_norm", x, delta);
+  check_vector_view("add_rms_norm", "weight", weight, x.cols());
+  const auto* w = static_cast<const float*>(weight.data);
+  const auto add = ctx.kernels->add;
+  const auto norm = ctx.kernels->rms_norm;
+  if (x.cols() == 0) return;
+  for_each_row(ctx, x.rows(), x.cols(), [&](std::int64_t r) {
+    add(x.f32_row(r), delta.f32_row(r), x.f32_row(r), x.cols());
+    norm(x.f32_row(r), w, eps, y.f32_row(r), x.cols());
+  });
+}
+
 void layer_norm(const KernelContext& ctx, const TensorView& x, const TensorView& weight, const TensorView& bias,
                 float eps, const TensorView& y) {
   check_unary_views("layer_norm", x, y);

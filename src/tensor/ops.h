@@ -10,6 +10,11 @@ namespace vidscope::tensor {
 
 // y = x / sqrt(mean(x^2) + eps) * weight; weight: f32, cols() elements.
 void rms_norm(const KernelContext& ctx, const TensorView& x, const TensorView& weight, float eps, const TensorView& y);
+// x += delta, then y = rms_norm(x): a residual connection and the norm after it in one pass over
+// each row (the same f32 operations as binary(kAdd) followed by rms_norm). delta has x's shape; y
+// may be x or delta.
+void add_rms_norm(const KernelContext& ctx, const TensorView& x, const TensorView& delta, const TensorView& weight,
+                  float eps, const TensorView& y);
 // y = (x - mean) / sqrt(var + eps) * weight + bias (biased variance, as torch.nn.LayerNorm).
 void layer_norm(const KernelContext& ctx, const TensorView& x, const TensorView& weight, const TensorView& bias,
                 float eps, const TensorView& y);

@@ -24,6 +24,7 @@ class Activation {
         view_(backend::TensorView::dense(buffer_->data(), backend::DType::kF32, {rows, cols})) {}
 
   const backend::TensorView& view() const { return view_; }
+  bool empty() const { return buffer_ == nullptr; }
   bool on_host() const { return backend_ != nullptr && backend_->is_host(); }
   backend::Backend* owner_backend() const { return backend_; }
   float* data() const { return static_cast<float*>(view_.data); }

@@ -101,16 +101,21 @@ void LanguageModel::forward(Activation& x, const RotaryTable& rotary, std::span<
     Activation cos(be, rows, config_.head_dim, kOwner), sin(be, rows, config_.head_dim, kOwner);
     cos.write_rows(0, rows, rotary.cos.data());
     sin.write_rows(0, rows, rotary.sin.data());
+    // Each layer's MLP output is added to x by the next layer, fused with that layer's input norm;
+    // the last of the run adds it here, before x may cross to another backend.
+    Activation pending;
     for (std::int64_t i = first; i < end; ++i) {
-      run_layer(static_cast<std::size_t>(i), be, x, cos.view(), sin.view(), spans, cache);
+      pending = run_layer(static_cast<std::size_t>(i), be, x, pending, cos.view(), sin.view(), spans, cache);
     }
+    be.binary(BinaryOp::kAdd, x.view(), pending.view(), x.view());
     first = end;
   }
   for (const TokenSpan& s : spans) cache.set_length(s.slot, cache.length(s.slot) + s.count);
 }
 
-void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Activation& x, const TensorView& cos,
-                              const TensorView& sin, std::span<const TokenSpan> spans, KvCache& cache) const {
+Activation LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Activation& x, const Activation& pending,
+                                    const TensorView& cos, const TensorView& sin, std::span<const TokenSpan> spans,
+                                    KvCache& cache) const {
   const DecoderLayerWeights& l = weights_.layers[index];
   const std::int64_t rows = x.rows();
   const std::int64_t heads = config_.num_attention_heads;
@@ -120,7 +125,11 @@ void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Act
   const auto layer = static_cast<std::int64_t>(index);
 
   Activation y(be, rows, config_.hidden_size, kOwner);
-  be.rms_norm(x.view(), l.input_norm.weight, eps, y.view());
+  if (pending.empty()) {
+    be.rms_norm(x.view(), l.input_norm.weight, eps, y.view());
+  } else {
+    be.add_rms_norm(x.view(), pending.view(), l.input_norm.weight, eps, y.view());
+  }
   // q, k and v: one matmul into column blocks of one activation when the weights are stacked.
   const std::int64_t q_width = heads * head_dim;
   Activation qkv(be, rows, q_width + 2 * kv_width(), kOwner);
@@ -133,8 +142,9 @@ void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Act
     be.matmul(y.view(), l.k.weight, l.k.bias_or_null(), k);
     be.matmul(y.view(), l.v.weight, l.v.bias_or_null(), v);
   }
-  be.rope(q, cos, sin, heads, head_dim, q);
-  be.rope(k, cos, sin, kv_heads, head_dim, k);
+  // q and k are adjacent column blocks with the same rotation per row: one call (one launch).
+  const TensorView qk = qkv.cols_view(0, q_width + kv_width());
+  be.rope(qk, cos, sin, heads + kv_heads, head_dim, qk);
 
   Activation attn(be, rows, heads * head_dim, kOwner);
   backend::AttentionParams params;  // the same for every sequence but its query position
@@ -162,9 +172,7 @@ void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Act
   be.copy_batch(appends);     // one launch on a GPU, however many sequences
   be.attention_batch(calls);  // every sequence at once: one parallel pass at decode
   be.matmul(attn.view(), l.o.weight, nullptr, y.view());
-  be.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
-
-  be.rms_norm(x.view(), l.post_attention_norm.weight, eps, y.view());
+  be.add_rms_norm(x.view(), y.view(), l.post_attention_norm.weight, eps, y.view());
   const std::int64_t inter = config_.intermediate_size;
   Activation gate_up(be, rows, 2 * inter, kOwner);
   const TensorView gate = gate_up.cols_view(0, inter), up = gate_up.cols_view(inter, inter);
@@ -176,7 +184,7 @@ void LanguageModel::run_layer(std::size_t index, backend::Backend& be, const Act
   }
   be.swiglu(gate, up, gate);  // in place: the down projection reads the gate columns
   be.matmul(gate, l.down.weight, nullptr, y.view());
-  be.binary(BinaryOp::kAdd, x.view(), y.view(), x.view());
+  return y;  // the MLP's output, added to x by the caller
 }
 
 Activation LanguageModel::logits(const Activation& x, std::span<const std::int64_t> rows) const {

@@ -84,8 +84,12 @@ class LanguageModel {
   Activation logits(const Activation& x, std::span<const std::int64_t> rows) const;
 
  private:
-  void run_layer(std::size_t index, backend::Backend& be, const Activation& x, const backend::TensorView& cos,
-                 const backend::TensorView& sin, std::span<const TokenSpan> spans, KvCache& cache) const;
+  // Decoder layer `index` on the residual stream x. `pending` is the previous layer's MLP output, not
+  // yet in x (empty for the first layer of a run): it is added here, fused with the input norm.
+  // Returns this layer's MLP output, likewise not yet added.
+  Activation run_layer(std::size_t index, backend::Backend& be, const Activation& x, const Activation& pending,
+                       const backend::TensorView& cos, const backend::TensorView& sin, std::span<const TokenSpan> spans,
+                       KvCache& cache) const;
 
   models::TextModelConfig config_;
   const LanguageWeights& weights_;

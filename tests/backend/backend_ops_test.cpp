@@ -130,6 +130,24 @@ std::vector<OpCase> op_cases() {
   const auto fn = [](auto f) { return std::function<void(Backend&, const std::vector<TensorView>&, const TensorView&)>(f); };
   ops.push_back({"rms_norm", {f32_tensor(5, 1537, 4), f32_tensor(1, 1537, 5)}, 5, 1537, 1e-5,
                  fn([](Backend& b, const auto& in, const TensorView& y) { b.rms_norm(in[0], in[1], 1e-6f, y); })});
+  // The residual add fused with the norm after it: the output holds the updated residual (left half)
+  // and the norm (right half), once into a third view and once over delta (as the language model
+  // calls it). The same f32 operations as add then rms_norm: the rms_norm bound.
+  for (const bool over_delta : {false, true}) {
+    ops.push_back({over_delta ? "add_rms_norm_over_delta" : "add_rms_norm",
+                   {f32_tensor(5, 1537, 43), f32_tensor(5, 1537, 44), f32_tensor(1, 1537, 45)}, 5, 2 * 1537, 1e-5,
+                   fn([over_delta](Backend& b, const auto& in, const TensorView& y) {
+                     const auto half = [&](int i) {
+                       TensorView v = y;
+                       v.data = y.f32_row(0) + i * 1537;
+                       v.shape[1] = 1537;
+                       return v;
+                     };
+                     b.copy(in[0], half(0));
+                     if (over_delta) b.copy(in[1], half(1));
+                     b.add_rms_norm(half(0), over_delta ? half(1) : in[1], in[2], 1e-6f, half(1));
+                   })});
+  }
   ops.push_back({"layer_norm", {f32_tensor(5, 1281, 6), f32_tensor(1, 1281, 7), f32_tensor(1, 1281, 8)}, 5, 1281, 1e-5,
                  fn([](Backend& b, const auto& in, const TensorView& y) { b.layer_norm(in[0], in[1], in[2], 1e-6f, y); })});
   ops.push_back({"softmax", {f32_tensor(4, 999, 9, 4.0f)}, 4, 999, 1e-5,

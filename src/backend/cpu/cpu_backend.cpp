@@ -107,6 +107,10 @@ class CpuBackend final : public Backend {
   void rms_norm(const TensorView& x, const TensorView& weight, float eps, const TensorView& y) override {
     tensor::rms_norm(context_, x, weight, eps, y);
   }
+  void add_rms_norm(const TensorView& x, const TensorView& delta, const TensorView& weight, float eps,
+                    const TensorView& y) override {
+    tensor::add_rms_norm(context_, x, delta, weight, eps, y);
+  }
   void layer_norm(const TensorView& x, const TensorView& weight, const TensorView& bias, float eps,
                   const TensorView& y) override {
     tensor::layer_norm(context_, x, weight, bias, eps, y);

@@ -189,6 +189,11 @@ class CudaBackend final : public Backend {
     select();
     cuda::rms_norm(context_, x, weight, eps, y);
   }
+  void add_rms_norm(const TensorView& x, const TensorView& delta, const TensorView& weight, float eps,
+                    const TensorView& y) override {
+    select();
+    cuda::add_rms_norm(context_, x, delta, weight, eps, y);
+  }
   void layer_norm(const TensorView& x, const TensorView& weight, const TensorView& bias, float eps,
                   const TensorView& y) override {
     select();

@@ -92,6 +92,18 @@ struct RowsLaunch {
   std::int64_t cols = 0;
 };
 cudaError_t launch_rms_norm(const RowsLaunch& a, const float* weight, float eps, cudaStream_t stream);
+// x (the residual stream) += delta, then y = rms_norm(x), in one pass per row; y may be x or delta.
+struct ResidualRows {
+  float* x = nullptr;
+  std::int64_t x_stride = 0;
+  const float* delta = nullptr;
+  std::int64_t delta_stride = 0;
+  float* y = nullptr;
+  std::int64_t y_stride = 0;
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+};
+cudaError_t launch_add_rms_norm(const ResidualRows& a, const float* weight, float eps, cudaStream_t stream);
 cudaError_t launch_layer_norm(const RowsLaunch& a, const float* weight, const float* bias, float eps,
                               cudaStream_t stream);
 cudaError_t launch_softmax(const RowsLaunch& a, cudaStream_t stream);

@@ -43,6 +43,24 @@ void rms_norm(const CudaContext& ctx, const TensorView& x, const TensorView& wei
   check_cuda(launch_rms_norm(rows_of("rms_norm", x, y), floats(weight), eps, ctx.stream), "rms_norm");
 }
 
+void add_rms_norm(const CudaContext& ctx, const TensorView& x, const TensorView& delta, const TensorView& weight, float eps,
+                  const TensorView& y) {
+  constexpr std::string_view op = "add_rms_norm";
+  tensor::check_unary_views(op, x, y);
+  tensor::check_unary_views(op, x, delta);
+  tensor::check_vector_view(op, "weight", weight, x.cols());
+  ResidualRows a;
+  a.x = static_cast<float*>(x.data);
+  a.x_stride = float_stride(op, x);
+  a.delta = floats(delta);
+  a.delta_stride = float_stride(op, delta);
+  a.y = static_cast<float*>(y.data);
+  a.y_stride = float_stride(op, y);
+  a.rows = x.rows();
+  a.cols = x.cols();
+  check_cuda(launch_add_rms_norm(a, floats(weight), eps, ctx.stream), op);
+}
+
 void layer_norm(const CudaContext& ctx, const TensorView& x, const TensorView& weight, const TensorView& bias, float eps,
                 const TensorView& y) {
   tensor::check_unary_views("layer_norm", x, y);

@@ -15,6 +15,8 @@ namespace vidscope::backend::cuda {
 using tensor::TensorView;
 
 void rms_norm(const CudaContext& ctx, const TensorView& x, const TensorView& weight, float eps, const TensorView& y);
+void add_rms_norm(const CudaContext& ctx, const TensorView& x, const TensorView& delta, const TensorView& weight, float eps,
+                  const TensorView& y);
 void layer_norm(const CudaContext& ctx, const TensorView& x, const TensorView& weight, const TensorView& bias, float eps,
                 const TensorView& y);
 void softmax(const CudaContext& ctx, const TensorView& x, const TensorView& y);

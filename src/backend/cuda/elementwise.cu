@@ -47,6 +47,23 @@ __global__ void rms_norm_kernel(RowsLaunch a, const float* weight, float eps) {
   for (std::int64_t i = threadIdx.x; i < a.cols; i += blockDim.x) y[i] = x[i] * r * weight[i];
 }
 
+// The residual add fused in front of rms_norm_kernel: the same f32 operations in the same order.
+// A thread updates, then normalizes, only its own elements, so y may alias x or delta.
+__global__ void add_rms_norm_kernel(ResidualRows a, const float* weight, float eps) {
+  __shared__ float scratch[kRowThreads / kWarpSize];
+  float* x = a.x + blockIdx.x * a.x_stride;
+  const float* delta = a.delta + blockIdx.x * a.delta_stride;
+  float* y = a.y + blockIdx.x * a.y_stride;
+  float s = 0.0f;
+  for (std::int64_t i = threadIdx.x; i < a.cols; i += blockDim.x) {
+    const float v = x[i] + delta[i];
+    x[i] = v;
+    s += v * v;
+  }
+  const float r = 1.0f / sqrtf(block_reduce<false>(s, scratch) / static_cast<float>(a.cols) + eps);
+  for (std::int64_t i = threadIdx.x; i < a.cols; i += blockDim.x) y[i] = x[i] * r * weight[i];
+}
+
 // Two passes (mean, then the centered variance), as the CPU kernel: no cancellation for rows with
 // a large mean.
 __global__ void layer_norm_kernel(RowsLaunch a, const float* weight, const float* bias, float eps) {
@@ -126,6 +143,12 @@ bool empty(const RowsLaunch& a) { return a.rows <= 0 || a.cols <= 0; }
 cudaError_t launch_rms_norm(const RowsLaunch& a, const float* weight, float eps, cudaStream_t stream) {
   if (empty(a)) return cudaSuccess;
   rms_norm_kernel<<<static_cast<unsigned>(a.rows), kRowThreads, 0, stream>>>(a, weight, eps);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_add_rms_norm(const ResidualRows& a, const float* weight, float eps, cudaStream_t stream) {
+  if (a.rows <= 0 || a.cols <= 0) return cudaSuccess;
+  add_rms_norm_kernel<<<static_cast<unsigned>(a.rows), kRowThreads, 0, stream>>>(a, weight, eps);
   return cudaGetLastError();
 }
 
