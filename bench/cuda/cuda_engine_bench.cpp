@@ -16,7 +16,10 @@
 // Lines starting with RESULT are what scripts/gpu-check collects.
 // With --gpu-layers N only the first N decoder layers run on the GPU, the rest and the lm_head on the
 // CPU (the plan's split tier); the "HBM bound" line then covers all layers and is not a target.
-// Usage: cuda_engine_bench --model DIR [--precision auto|bf16|int8|int4] [--steps N] [--gpu-layers N]
+// With --op-profile, decode steps at batch 1 and 15 and the job's packed prefill are run once more
+// with every op timed (backend/op_profile.h): device time per op (the GPU waited for after each op)
+// and, at batch 1, the host's time to issue each op; printed per step after the results.
+// Usage: cuda_engine_bench --model DIR [--precision auto|bf16|int8|int4] [--steps N] [--gpu-layers N] [--op-profile]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -119,7 +122,28 @@ DecodeTiming time_decode(const vlm::VlmEngine& engine, vlm::KvCache& cache, std:
   return {total / steps, queueing / total};
 }
 
-int run(const std::string& model, const std::string& precision, int steps, int gpu_layers) {
+// Tables of where a decode step's time goes, op by op (see --op-profile above).
+void print_op_profiles(const vlm::VlmEngine& engine, backend::OpProfile& profile, vlm::KvCache& cache,
+                       std::int64_t tokens, std::int64_t rope_delta, int steps) {
+  const auto reset = [&] { for (std::int64_t s = 0; s < kSegments; ++s) cache.set_length(s, tokens); };
+  profile.enabled = true;
+  for (const bool device_time : {true, false}) {
+    profile.synchronize_each = device_time;
+    for (const std::int64_t batch : {std::int64_t{1}, std::int64_t{kSegments}}) {
+      if (!device_time && batch != 1) continue;
+      reset();
+      profile.reset();
+      (void)time_decode(engine, cache, batch, rope_delta, steps);
+      std::printf("op profile: decode batch %lld, %s per step\n%s", static_cast<long long>(batch),
+                  device_time ? "device time (synchronized after each op)" : "host time to issue each op",
+                  profile.table(steps).c_str());
+    }
+  }
+  profile.enabled = false;
+  reset();
+}
+
+int run(const std::string& model, const std::string& precision, int steps, int gpu_layers, bool op_profile) {
   { auto warm = backend::make_cuda_backend(); }  // CUDA and cuBLASLt set up: part of the baseline
   const Bytes rss_baseline = memory::read_process_memory_without_pss().rss;
   const Bytes gpu_before = gpu_used();
@@ -133,6 +157,8 @@ int run(const std::string& model, const std::string& precision, int steps, int g
     options.device = "cuda";
     options.precision = vlm::parse_weight_precision(precision);
     options.device_layers = gpu_layers;
+    backend::OpProfile profile;
+    options.op_profile = op_profile ? &profile : nullptr;
     double start = now_s();
     const auto engine = vlm::VlmEngine::load(model, options);
     load_s = now_s() - start;
@@ -177,6 +203,7 @@ int run(const std::string& model, const std::string& precision, int steps, int g
       d8 = time_decode(*engine, cache, 8, prompt.positions.rope_delta, steps);
       reset();
       d15 = time_decode(*engine, cache, kSegments, prompt.positions.rope_delta, steps);
+      if (op_profile) print_op_profiles(*engine, profile, cache, tokens, prompt.positions.rope_delta, steps);
     }
     {
       // The vision tower on one segment: 4 frames of 336 x 336 as made-up patch rows (a 2 x 24 x 24
@@ -211,6 +238,14 @@ int run(const std::string& model, const std::string& precision, int steps, int g
       (void)engine->generator().prefill_packed(prompts, slots, cache);
       (void)time_decode(*engine, cache, kSegments, prompt.positions.rope_delta, kJobTokens);
       job_s = now_s() - start;
+      if (op_profile) {
+        for (std::int64_t s = 0; s < kSegments; ++s) cache.set_length(s, 0);
+        profile.enabled = profile.synchronize_each = true;
+        profile.reset();
+        (void)engine->generator().prefill_packed(prompts, slots, cache);
+        std::printf("op profile: the job's packed prefill (15 prompts), device time\n%s", profile.table().c_str());
+        profile.enabled = false;
+      }
     }
     bandwidth = copy_bandwidth(engine->compute_backend());
   }
@@ -237,6 +272,7 @@ int run(const std::string& model, const std::string& precision, int steps, int g
 int main(int argc, char** argv) {
   std::string model, precision = "auto";
   int steps = 32, gpu_layers = -1;
+  bool op_profile = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--model" && i + 1 < argc) {
@@ -247,9 +283,12 @@ int main(int argc, char** argv) {
       steps = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--gpu-layers" && i + 1 < argc) {
       gpu_layers = std::max(0, std::atoi(argv[++i]));
+    } else if (a == "--op-profile") {
+      op_profile = true;
     } else {
       std::fprintf(stderr,
-                   "usage: cuda_engine_bench --model DIR [--precision auto|bf16|int8|int4] [--steps N] [--gpu-layers N]\n");
+                   "usage: cuda_engine_bench --model DIR [--precision auto|bf16|int8|int4] [--steps N] [--gpu-layers N] "
+                   "[--op-profile]\n");
       return 2;
     }
   }
@@ -262,7 +301,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    return run(model, precision, steps, gpu_layers);
+    return run(model, precision, steps, gpu_layers, op_profile);
   } catch (const Error& e) {
     std::fprintf(stderr, "cuda_engine_bench: %s\n", e.what());
     return 1;

@@ -3,7 +3,9 @@
 // memory at a time), load time and memory, vision encode, prefill and decode speed, each set against
 // a bound measured in the same child on the same threads (read bandwidth, GEMM FLOP/s).
 //   vlm_engine_bench --model DIR [--precision bf16,int8,int4] [--threads 2] [--decode-steps 16] [--decode-rounds 3] [--batch 8]
-//                    [--load-only | --decode-only]   (--decode-only: no vision or prefill; their KV is made up)
+//                    [--load-only | --decode-only] [--op-profile]
+//   --decode-only: no vision or prefill (their KV is made up); --op-profile: one more decode round at batch
+//   1 and N with every op timed, printed as a table per step.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +50,7 @@ Arguments parse(int argc, char** argv) {
     else if (arg == "--decode-rounds") a.run.decode_rounds = std::stoi(value());
     else if (arg == "--load-only") a.run.load_only = true;
     else if (arg == "--decode-only") a.run.decode_only = true;
+    else if (arg == "--op-profile") a.run.op_profile = true;
     else if (arg == "--precision") {
       a.precisions.clear();
       std::stringstream list(value());

@@ -204,6 +204,8 @@ EngineNumbers run_engine(const std::filesystem::path& model_dir, vlm::WeightPrec
   vlm::EngineOptions engine_options;
   engine_options.precision = precision;
   engine_options.threads = options.threads;
+  backend::OpProfile profile;
+  if (options.op_profile) engine_options.op_profile = &profile;
   PeakMemoryWatch watch;
   double start = now_s();
   const double cpu_start = cpu_seconds();
@@ -267,6 +269,19 @@ EngineNumbers run_engine(const std::filesystem::path& model_dir, vlm::WeightPrec
   }
   n.decode1_s_per_step = median(batch1_rounds);
   n.decode8_s_per_step = median(batchn_rounds);
+  if (options.op_profile) {
+    profile.enabled = true;
+    for (const bool batched : {false, true}) {
+      profile.reset();
+      (void)time_decode(engine->generator(), cache, batched ? slots : std::vector<std::int64_t>{0},
+                        prompt.positions.rope_delta, first, lm.vocab_size(), options.decode_steps);
+      for (const std::int64_t slot : slots) cache.set_length(slot, tokens);
+      std::printf("op profile: decode batch %zu, ms per step\n%s", batched ? slots.size() : std::size_t{1},
+                  profile.table(options.decode_steps).c_str());
+    }
+    std::fflush(stdout);
+    profile.enabled = false;
+  }
   n.decode_weight_bytes = decode_weight_bytes(engine->weights().language());
 
   const memory::ProcessMemory after_run = memory::read_process_memory_without_pss();

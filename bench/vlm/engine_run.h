@@ -21,6 +21,9 @@ struct EngineRunOptions {
   // Skip vision and prefill: the prompt's KV rows hold made-up values (decode time does not depend
   // on them), so decode can be timed or profiled on its own.
   bool decode_only = false;
+  // After the timed rounds, one more round at batch 1 and at batch N with every op timed
+  // (backend/op_profile.h), printed per step by the measuring child.
+  bool op_profile = false;
 };
 
 // Plain data (it crosses a pipe from the measuring child process).

@@ -138,6 +138,9 @@ std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_di
   if (!std::filesystem::is_directory(model_dir)) throw_input_error("model folder " + model_dir.string() + " does not exist");
   auto s = std::make_unique<State>();
   s->device_backend = make_language_backend(options);  // a wrong --device fails before any file is read
+  if (s->device_backend && options.op_profile != nullptr) {
+    s->device_backend = backend::make_profiling_backend(std::move(s->device_backend), *options.op_profile);
+  }
   s->dir = model_dir;
   s->config = models::load_vlm_config(require_file(model_dir, "config.json"));
   check_split(options, s->device_backend != nullptr, s->config.text.num_hidden_layers);
@@ -175,6 +178,7 @@ std::unique_ptr<VlmEngine> VlmEngine::load(const std::filesystem::path& model_di
   cpu.ledger = options.ledger;
   cpu.byte_limit = options.byte_limit;
   s->backend = backend::make_cpu_backend(cpu);
+  if (options.op_profile != nullptr) s->backend = backend::make_profiling_backend(std::move(s->backend), *options.op_profile);
   WeightPlacement placement;
   placement.device = s->device_backend.get();
   placement.device_layers = options.device_layers;

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/op_profile.h"
 #include "memory/ledger.h"
 #include "models/processing_config.h"
 #include "models/vlm_config.h"
@@ -50,6 +51,9 @@ struct EngineOptions {
   std::int64_t device_layers = -1;
   bool vision_on_device = true;
   std::optional<Bytes> device_byte_limit;   // cap on the device's live buffers, like byte_limit
+  // Optional, for benchmarks: every op of the engine's backends is timed into it while it is enabled
+  // (backend/op_profile.h). Must outlive the engine.
+  backend::OpProfile* op_profile = nullptr;
 };
 
 struct DescribeOptions {
