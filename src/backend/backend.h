@@ -130,6 +130,12 @@ class Backend {
   // Row-by-row copy between two views of the same dtype and shape on this device (e.g. appending
   // to a KV cache); strides may differ.
   virtual void copy(const TensorView& src, const TensorView& dst) = 0;
+  // The next token of every row of `logits` [rows, vocab] by greedy choice after the repetition penalty
+  // over the ids of penalized[r] (empty, or one list per row), as tensor/greedy_choice.h defines it;
+  // the logits are changed in place by the penalty. Writes out[r] (host memory) and so waits for the
+  // device: only the chosen ids cross to the host, not the rows.
+  virtual void greedy_tokens(const TensorView& logits, std::span<const std::span<const std::int32_t>> penalized,
+                             float penalty, std::span<std::int32_t> out) = 0;
   // Independent copies (every sequence's new keys and values into its KV-cache slot). A backend that
   // can do them in one launch overrides this; the default copies them in turn.
   virtual void copy_batch(std::span<const CopyCall> calls) {

@@ -113,6 +113,10 @@ class ProfilingBackend final : public Backend {
   void copy(const TensorView& src, const TensorView& dst) override {
     timed("copy", [&] { inner_->copy(src, dst); });
   }
+  void greedy_tokens(const TensorView& logits, std::span<const std::span<const std::int32_t>> penalized, float penalty,
+                     std::span<std::int32_t> out) override {
+    timed("greedy_tokens", [&] { inner_->greedy_tokens(logits, penalized, penalty, out); });
+  }
   void copy_batch(std::span<const CopyCall> calls) override {
     timed("copy_batch", [&] { inner_->copy_batch(calls); });
   }

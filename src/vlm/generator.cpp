@@ -195,6 +195,12 @@ std::vector<GenerationResult> Generator::generate(std::span<const PreparedPrompt
     accept(i, samplers[i].sample(logits, history[i]));
   }
   std::vector<float> host_logits;  // decode logits of a device backend, downloaded
+  // Greedy decoding picks on the logits' backend (only the ids reach the host; on a GPU the rows of
+  // a batch of 15 are 9 MB per step). The margins need the rows on the host, and so does sampling.
+  const bool pick_on_backend = options.sampling.is_greedy() && !options.record_margins;
+  const float penalty = options.sampling.penalty();
+  std::vector<std::span<const std::int32_t>> penalized;
+  std::vector<std::int32_t> picked;
   while (true) {
     std::vector<std::int32_t> ids;
     std::vector<std::int64_t> slots, deltas;
@@ -206,6 +212,16 @@ std::vector<GenerationResult> Generator::generate(std::span<const PreparedPrompt
     }
     if (ids.empty()) break;
     const Activation logits = decode_step(ids, slots, deltas, cache);
+    if (pick_on_backend) {
+      penalized.clear();
+      if (penalty != 1.0f) {
+        for (const std::int64_t slot : slots) penalized.emplace_back(history[static_cast<std::size_t>(slot)]);
+      }
+      picked.resize(ids.size());
+      logits.owner_backend()->greedy_tokens(logits.view(), penalized, penalty, picked);
+      for (std::size_t b = 0; b < ids.size(); ++b) accept(static_cast<std::size_t>(slots[b]), picked[b]);
+      continue;
+    }
     float* host = logits.host_rows(host_logits);
     for (std::size_t b = 0; b < ids.size(); ++b) {
       const auto i = static_cast<std::size_t>(slots[b]);

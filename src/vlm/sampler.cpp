@@ -32,27 +32,11 @@ void validate_sampling(const SamplingParams& p) {
   if (!(p.repetition_penalty > 0)) throw_usage_error("repetition_penalty must be positive");
 }
 
-std::int32_t argmax(std::span<const float> values) {
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < values.size(); ++i) {
-    if (values[i] > values[best]) best = i;
-  }
-  return static_cast<std::int32_t>(best);
-}
-
 Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) { validate_sampling(params); }
 
 std::int32_t Sampler::sample(std::span<float> logits, std::span<const std::int32_t> history) {
   if (params_.repetition_penalty != 1.0) {
-    const auto penalty = static_cast<float>(params_.repetition_penalty);
-    std::vector<std::int32_t> seen(history.begin(), history.end());
-    std::sort(seen.begin(), seen.end());
-    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-    for (const std::int32_t id : seen) {
-      if (id < 0 || static_cast<std::size_t>(id) >= logits.size()) continue;
-      float& l = logits[static_cast<std::size_t>(id)];
-      l = l < 0 ? l * penalty : l / penalty;
-    }
+    tensor::penalize_repeats(logits, tensor::sorted_unique(history), params_.penalty());
   }
   if (params_.is_greedy()) return argmax(logits);
 

@@ -10,6 +10,7 @@
 #include <span>
 
 #include "models/processing_config.h"
+#include "tensor/greedy_choice.h"
 
 namespace vidscope::vlm {
 
@@ -23,6 +24,8 @@ struct SamplingParams {
 
   // True when the settings can only ever choose the argmax (top_k 1, or no sampling).
   bool is_greedy() const { return !do_sample || top_k == 1; }
+  // The penalty as the greedy choice applies it (tensor/greedy_choice.h).
+  float penalty() const { return static_cast<float>(repetition_penalty); }
 };
 
 // The defaults of generation_config.json (absent keys keep the fields above). Throws vidscope::Error
@@ -45,6 +48,6 @@ class Sampler {
 };
 
 // Index of the largest value; the lowest index among equals.
-std::int32_t argmax(std::span<const float> values);
+using tensor::argmax;
 
 }  // namespace vidscope::vlm

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -267,6 +268,54 @@ TEST_P(BackendOpsTest, EveryOpMatchesTheScalarCpuReference) {
     if (!backend->is_host()) std::printf("op-error %-28s %.3g (bound %.3g)\n", op.name.c_str(), normalized, tolerance);
   }
   EXPECT_EQ(backend->allocated_bytes(), 0u) << "every buffer was returned";
+}
+
+// Greedy choice with a repetition penalty: the chosen ids and the penalized logits equal the scalar
+// reference's exactly (the same f32 operations, and a comparison has no rounding). Rows built so
+// that a wrong step shows: the penalty moves row 0's choice, row 1 ties (the lowest id wins, and its
+// penalized ids repeat), row 2 is all negative (the penalty multiplies), row 3 has no penalized id.
+TEST_P(BackendOpsTest, GreedyTokensMatchTheScalarCpuReference) {
+  if (const std::string reason = GetParam().skip_reason(); !reason.empty()) GTEST_SKIP() << reason;
+  constexpr std::int64_t kRows = 4, kVocab = 3001;
+  std::vector<float> logits = random_values(kRows * kVocab, 77, 1.0f);
+  const auto at = [&](std::int64_t r, std::int64_t i) -> float& { return logits[static_cast<std::size_t>(r * kVocab + i)]; };
+  at(0, 17) = 50.0f, at(0, 2500) = 40.0f;  // far above the random values
+  at(1, 40) = 30.0f, at(1, 2900) = 30.0f;
+  for (std::int64_t i = 0; i < kVocab; ++i) at(2, i) = -1.0f - std::fabs(at(2, i));
+  at(2, 7) = -0.1f, at(2, 8) = -0.2f;
+  const std::vector<std::vector<std::int32_t>> ids = {{17, 3, 17, -5, 99999}, {3, 3, 2000, 3}, {7}, {}};
+  const std::vector<std::span<const std::int32_t>> penalized(ids.begin(), ids.end());
+  const float penalty = 10.0f;
+
+  const auto run = [&](Backend& b, std::vector<float>& penalized_logits) {
+    auto buffer = b.allocate(logits.size() * 4, "backend_ops_test", memory::Purpose::kScratch);
+    b.upload(logits.data(), logits.size() * 4, *buffer, 0);
+    std::vector<std::int32_t> chosen(kRows, -1);
+    b.greedy_tokens(buffer->view(DType::kF32, {kRows, kVocab}), penalized, penalty, chosen);
+    penalized_logits.resize(logits.size());
+    b.download(*buffer, 0, logits.size() * 4, penalized_logits.data());
+    return chosen;
+  };
+  auto reference = make_cpu_backend({.simd_level = SimdLevel::kScalar, .threads = 1});
+  auto backend = GetParam().make();
+  std::vector<float> expected_logits, got_logits;
+  const std::vector<std::int32_t> expected = run(*reference, expected_logits);
+  EXPECT_EQ(expected[0], 2500) << "17 penalized to 5";
+  EXPECT_EQ(expected[1], 40) << "a tie goes to the lower id";
+  EXPECT_EQ(expected[2], 8) << "-0.1 penalized to -1.0";
+  EXPECT_EQ(expected_logits[17], 5.0f);
+  EXPECT_EQ(expected_logits[kVocab + 3], logits[kVocab + 3] < 0 ? logits[kVocab + 3] * penalty : logits[kVocab + 3] / penalty)
+      << "a repeated id is penalized once";
+  EXPECT_EQ(run(*backend, got_logits), expected) << backend->name();
+  EXPECT_EQ(got_logits, expected_logits) << backend->name();
+
+  std::vector<std::int32_t> unpenalized(kRows);  // no lists at all: plain argmax
+  auto buffer = backend->allocate(logits.size() * 4, "backend_ops_test", memory::Purpose::kScratch);
+  backend->upload(logits.data(), logits.size() * 4, *buffer, 0);
+  backend->greedy_tokens(buffer->view(DType::kF32, {kRows, kVocab}), {}, penalty, unpenalized);
+  EXPECT_EQ(unpenalized[0], 17);
+  EXPECT_EQ(unpenalized[2], 7);
+  EXPECT_EQ(unpenalized[3], expected[3]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendOpsTest, ::testing::ValuesIn(backends_under_test()),

@@ -132,6 +132,33 @@ TEST(EngineGeneration, BatchedGenerationEqualsOneByOne) {
   }
 }
 
+// Greedy decoding picks on the logits' backend (Backend::greedy_tokens); asking for the margins keeps
+// the rows on the host and picks with the Sampler. Both must choose the same tokens, with and without a
+// repetition penalty strong enough to change the choices (below 1 it favours the ids already seen: a
+// positive logit is divided by 0.01).
+TEST(EngineGeneration, PickingOnTheBackendEqualsTheHostSampler) {
+  const auto engine = load_s0();
+  const std::vector<PreparedPrompt> prompts = {text_prompt(*engine, {5, 6, 7}), text_prompt(*engine, {100, 200, 300, 400})};
+  std::vector<std::int32_t> unpenalized;
+  for (const double penalty : {1.0, 0.01}) {
+    GenerationOptions options;
+    options.max_new_tokens = 12;
+    options.sampling.repetition_penalty = penalty;
+    const auto on_backend = engine->generator().generate(prompts, options);
+    options.record_margins = true;
+    const auto on_host = engine->generator().generate(prompts, options);
+    for (std::size_t i = 0; i < prompts.size(); ++i) {
+      EXPECT_EQ(on_backend[i].ids, on_host[i].ids) << "prompt " << i << ", penalty " << penalty;
+      EXPECT_EQ(on_host[i].top2_margins.size(), on_host[i].ids.size());
+    }
+    if (penalty == 1.0) {
+      unpenalized = on_backend[0].ids;
+    } else {
+      EXPECT_NE(on_backend[0].ids, unpenalized) << "the penalty changed nothing: the test would not see it ignored";
+    }
+  }
+}
+
 TEST(EngineGeneration, StopsAtEosAndMaxNewTokens) {
   const auto engine = load_s0();
   const PreparedPrompt p = text_prompt(*engine, {5, 6, 7});

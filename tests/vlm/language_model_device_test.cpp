@@ -74,8 +74,13 @@ class HostAsDevice final : public Backend {
   }
   void attention_batch(std::span<const backend::AttentionCall> calls) override { cpu_->attention_batch(calls); }
   void copy(const TensorView& src, const TensorView& dst) override { cpu_->copy(src, dst); }
+  void greedy_tokens(const TensorView& logits, std::span<const std::span<const std::int32_t>> penalized, float penalty,
+                     std::span<std::int32_t> out) override {
+    ++greedy_calls;
+    cpu_->greedy_tokens(logits, penalized, penalty, out);
+  }
 
-  int uploads = 0, downloads = 0;
+  int uploads = 0, downloads = 0, greedy_calls = 0;
 
  private:
   std::unique_ptr<Backend> cpu_;
@@ -143,6 +148,7 @@ GenerationRun generate(const Checkpoint& c, WeightPrecision precision, Backend& 
   GenerationOptions options;
   options.max_new_tokens = 6;
   options.prefill_chunk_tokens = 3;  // two prefill chunks for the longer prompts
+  options.sampling.repetition_penalty = 1.3;  // the penalty's id lists go to the device too
   for (auto& r : gen.generate(prompts, options)) run.results.push_back(std::move(r));
   return run;
 }
@@ -173,6 +179,7 @@ TEST(LanguageModelOnADevice, GivesTheHostResultsBitForBit) {
       expect_bit_identical(got, expected);
       EXPECT_GT(device.uploads, 0);
       EXPECT_GT(device.downloads, 0);
+      EXPECT_GT(device.greedy_calls, 0) << "decode picks its tokens on the device";
       // The host keeps nothing: every converted tensor went to the device and its host copy was
       // dropped. With int4 every matmul weight but the patch embedding is converted, so the device
       // holds what the host-only load owns plus the tensors the host maps as stored: the patch

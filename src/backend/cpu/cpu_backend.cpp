@@ -9,6 +9,7 @@
 #include "base/thread_pool.h"
 #include "memory/fault_injection.h"
 #include "memory/probe.h"
+#include "tensor/greedy_choice.h"
 #include "tensor/kernel_context.h"
 #include "tensor/matmul.h"
 #include "tensor/tensor_buffer.h"
@@ -106,6 +107,10 @@ class CpuBackend final : public Backend {
   }
   void rms_norm(const TensorView& x, const TensorView& weight, float eps, const TensorView& y) override {
     tensor::rms_norm(context_, x, weight, eps, y);
+  }
+  void greedy_tokens(const TensorView& logits, std::span<const std::span<const std::int32_t>> penalized, float penalty,
+                     std::span<std::int32_t> out) override {
+    tensor::greedy_tokens(context_, logits, penalized, penalty, out);
   }
   void add_rms_norm(const TensorView& x, const TensorView& delta, const TensorView& weight, float eps,
                     const TensorView& y) override {

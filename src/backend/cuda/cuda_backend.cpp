@@ -233,6 +233,11 @@ class CudaBackend final : public Backend {
     select();
     cuda::copy(context_, src, dst);
   }
+  void greedy_tokens(const TensorView& logits, std::span<const std::span<const std::int32_t>> penalized, float penalty,
+                     std::span<std::int32_t> out) override {
+    select();
+    cuda::greedy_tokens(context_, logits, penalized, penalty, out);
+  }
   void copy_batch(std::span<const CopyCall> calls) override {
     select();
     cuda::copy_batch(context_, calls);

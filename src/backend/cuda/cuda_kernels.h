@@ -104,6 +104,12 @@ struct ResidualRows {
   std::int64_t cols = 0;
 };
 cudaError_t launch_add_rms_norm(const ResidualRows& a, const float* weight, float eps, cudaStream_t stream);
+// Greedy token choice per row of logits (tensor/greedy_choice.h): row r's ids
+// ids[offsets[r] .. offsets[r + 1]) (each once) penalized in place, then out[r] = the argmax, lowest
+// index among equals. One block per row.
+cudaError_t launch_greedy_tokens(float* logits, std::int64_t stride, std::int64_t rows, std::int64_t vocab,
+                                 const std::int64_t* offsets, const std::int32_t* ids, float penalty, std::int32_t* out,
+                                 cudaStream_t stream);
 cudaError_t launch_layer_norm(const RowsLaunch& a, const float* weight, const float* bias, float eps,
                               cudaStream_t stream);
 cudaError_t launch_softmax(const RowsLaunch& a, cudaStream_t stream);

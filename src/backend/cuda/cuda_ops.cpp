@@ -1,11 +1,13 @@
 #include "backend/cuda/cuda_ops.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "backend/cuda/cuda_kernels.h"
 #include "backend/cuda/cuda_status.h"
+#include "tensor/greedy_choice.h"
 #include "tensor/view_checks.h"
 
 namespace vidscope::backend::cuda {
@@ -220,6 +222,45 @@ void copy(const CudaContext& ctx, const TensorView& src, const TensorView& dst) 
   check_cuda(cudaMemcpy2DAsync(dst.data, dst_pitch, src.data, src_pitch, row, static_cast<std::size_t>(src.rows()),
                                cudaMemcpyDeviceToDevice, ctx.stream),
              "copy");
+}
+
+void greedy_tokens(const CudaContext& ctx, const TensorView& logits, std::span<const std::span<const std::int32_t>> penalized,
+                   float penalty, std::span<std::int32_t> out) {
+  constexpr std::string_view op = "greedy_tokens";
+  tensor::require_f32_rows(op, "logits", logits);
+  const std::int64_t rows = logits.rows();
+  if (static_cast<std::int64_t>(out.size()) != rows || (!penalized.empty() && static_cast<std::int64_t>(penalized.size()) != rows)) {
+    tensor::fail_view_check(op, std::to_string(out.size()) + " outputs and " + std::to_string(penalized.size()) +
+                                    " id lists for " + logits.describe());
+  }
+  if (rows == 0) return;
+  if (rows > INT32_MAX || logits.cols() > INT32_MAX) tensor::fail_view_check(op, "too large: " + logits.describe());
+  // One upload: the rows' id ranges, their unique ids, then room for the chosen ids.
+  std::vector<std::int64_t> offsets(static_cast<std::size_t>(rows) + 1, 0);
+  std::vector<std::int32_t> ids;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    if (!penalized.empty() && penalty != 1.0f) {
+      const std::vector<std::int32_t> unique = tensor::sorted_unique(penalized[static_cast<std::size_t>(r)]);
+      ids.insert(ids.end(), unique.begin(), unique.end());
+    }
+    offsets[static_cast<std::size_t>(r) + 1] = static_cast<std::int64_t>(ids.size());
+  }
+  const std::size_t offset_bytes = offsets.size() * sizeof(std::int64_t);
+  const std::size_t id_bytes = (ids.size() * sizeof(std::int32_t) + 7) / 8 * 8;
+  const std::size_t out_bytes = out.size() * sizeof(std::int32_t);
+  auto* area = static_cast<std::uint8_t*>(ctx.scratch(offset_bytes + id_bytes + out_bytes));
+  auto* device_offsets = reinterpret_cast<std::int64_t*>(area);
+  auto* device_ids = reinterpret_cast<std::int32_t*>(area + offset_bytes);
+  auto* device_out = reinterpret_cast<std::int32_t*>(area + offset_bytes + id_bytes);
+  std::vector<std::uint8_t> staged(offset_bytes + ids.size() * sizeof(std::int32_t));
+  std::memcpy(staged.data(), offsets.data(), offset_bytes);
+  if (!ids.empty()) std::memcpy(staged.data() + offset_bytes, ids.data(), ids.size() * sizeof(std::int32_t));
+  check_cuda(cudaMemcpyAsync(area, staged.data(), staged.size(), cudaMemcpyHostToDevice, ctx.stream), "upload of penalized ids");
+  check_cuda(launch_greedy_tokens(static_cast<float*>(logits.data), float_stride(op, logits), rows, logits.cols(),
+                                  device_offsets, device_ids, penalty, device_out, ctx.stream),
+             op);
+  check_cuda(cudaMemcpyAsync(out.data(), device_out, out_bytes, cudaMemcpyDeviceToHost, ctx.stream), "download of chosen ids");
+  check_cuda(cudaStreamSynchronize(ctx.stream), op);
 }
 
 void copy_batch(const CudaContext& ctx, std::span<const CopyCall> calls) {

@@ -17,6 +17,8 @@ using tensor::TensorView;
 void rms_norm(const CudaContext& ctx, const TensorView& x, const TensorView& weight, float eps, const TensorView& y);
 void add_rms_norm(const CudaContext& ctx, const TensorView& x, const TensorView& delta, const TensorView& weight, float eps,
                   const TensorView& y);
+void greedy_tokens(const CudaContext& ctx, const TensorView& logits, std::span<const std::span<const std::int32_t>> penalized,
+                   float penalty, std::span<std::int32_t> out);
 void layer_norm(const CudaContext& ctx, const TensorView& x, const TensorView& weight, const TensorView& bias, float eps,
                 const TensorView& y);
 void softmax(const CudaContext& ctx, const TensorView& x, const TensorView& y);

@@ -64,6 +64,61 @@ __global__ void add_rms_norm_kernel(ResidualRows a, const float* weight, float e
   for (std::int64_t i = threadIdx.x; i < a.cols; i += blockDim.x) y[i] = x[i] * r * weight[i];
 }
 
+// Whether (v, i) beats (best_v, best_i): a larger value, or an equal one at a lower index, so the
+// reduction's order does not matter (a NaN never wins).
+__device__ inline bool beats(float v, int i, float best_v, int best_i) {
+  return v > best_v || (v == best_v && i < best_i);
+}
+
+constexpr int kNoIndex = 0x7fffffff;
+
+__global__ void greedy_tokens_kernel(float* logits, std::int64_t stride, std::int64_t vocab, const std::int64_t* offsets,
+                                     const std::int32_t* ids, float penalty, std::int32_t* out) {
+  __shared__ float best_values[kRowThreads / kWarpSize];
+  __shared__ int best_indices[kRowThreads / kWarpSize];
+  float* row = logits + blockIdx.x * stride;
+  // The host made each row's ids unique, so no logit is penalized twice.
+  for (std::int64_t j = offsets[blockIdx.x] + threadIdx.x; j < offsets[blockIdx.x + 1]; j += blockDim.x) {
+    const std::int32_t id = ids[j];
+    if (id < 0 || id >= vocab) continue;
+    const float l = row[id];
+    row[id] = l < 0 ? l * penalty : l / penalty;
+  }
+  __syncthreads();  // the block's global writes above are visible to all its threads after this
+  float v = -INFINITY;
+  int index = kNoIndex;
+  for (std::int64_t i = threadIdx.x; i < vocab; i += blockDim.x) {
+    if (beats(row[i], static_cast<int>(i), v, index)) {
+      v = row[i];
+      index = static_cast<int>(i);
+    }
+  }
+#pragma unroll
+  for (int offset = kWarpSize / 2; offset > 0; offset /= 2) {
+    const float other_v = __shfl_xor_sync(0xffffffffu, v, offset);
+    const int other_index = __shfl_xor_sync(0xffffffffu, index, offset);
+    if (beats(other_v, other_index, v, index)) {
+      v = other_v;
+      index = other_index;
+    }
+  }
+  const int lane = threadIdx.x % kWarpSize, warp = threadIdx.x / kWarpSize;
+  if (lane == 0) {
+    best_values[warp] = v;
+    best_indices[warp] = index;
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    for (int w = 1; w < static_cast<int>(blockDim.x) / kWarpSize; ++w) {
+      if (beats(best_values[w], best_indices[w], v, index)) {
+        v = best_values[w];
+        index = best_indices[w];
+      }
+    }
+    out[blockIdx.x] = index == kNoIndex ? 0 : index;  // every value NaN: index 0, as the host's argmax
+  }
+}
+
 // Two passes (mean, then the centered variance), as the CPU kernel: no cancellation for rows with
 // a large mean.
 __global__ void layer_norm_kernel(RowsLaunch a, const float* weight, const float* bias, float eps) {
@@ -149,6 +204,15 @@ cudaError_t launch_rms_norm(const RowsLaunch& a, const float* weight, float eps,
 cudaError_t launch_add_rms_norm(const ResidualRows& a, const float* weight, float eps, cudaStream_t stream) {
   if (a.rows <= 0 || a.cols <= 0) return cudaSuccess;
   add_rms_norm_kernel<<<static_cast<unsigned>(a.rows), kRowThreads, 0, stream>>>(a, weight, eps);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_greedy_tokens(float* logits, std::int64_t stride, std::int64_t rows, std::int64_t vocab,
+                                 const std::int64_t* offsets, const std::int32_t* ids, float penalty, std::int32_t* out,
+                                 cudaStream_t stream) {
+  if (rows <= 0) return cudaSuccess;
+  greedy_tokens_kernel<<<static_cast<unsigned>(rows), kRowThreads, 0, stream>>>(logits, stride, vocab, offsets, ids,
+                                                                                penalty, out);
   return cudaGetLastError();
 }
 
