@@ -6,7 +6,7 @@
 //            memory taken;
 //   vision:  the vision tower on one segment (a 2 x 24 x 24 grid of made-up patch rows);
 //   prefill: one segment's prompt of 322 tokens, 288 of them video rows (random values);
-//   decode:  ms per step at batch 1, 8 and 15 (greedy, logits downloaded every step), and batch 1 as
+//   decode:  ms per step at batch 1, 8 and 15 (greedy, picked on the device), and batch 1 as
 //            a fraction of the HBM bound: weight bytes read per step (decoder layers + lm_head) over
 //            the device-to-device copy bandwidth (read + write) measured in the same run;
 //   job:     the seeds' job: 15 segments each through the vision tower, their 322-token prompts
@@ -93,30 +93,25 @@ vlm::PreparedPrompt make_prompt(const vlm::VlmEngine& engine, const vlm::Activat
 
 struct DecodeTiming {
   double step_s = 0;
-  double host_share = 0;  // of the step, the host's time to queue it (up to the logits download)
+  double host_share = 0;  // of the step, the host's time to queue it (up to the choice of the tokens)
 };
 
-// Greedy decode of `steps` steps for the given slots.
+// Greedy decode of `steps` steps for the given slots; the tokens are picked on the device, as
+// Generator::generate does (only the ids are downloaded).
 DecodeTiming time_decode(const vlm::VlmEngine& engine, vlm::KvCache& cache, std::int64_t batch, std::int64_t rope_delta,
                          int steps) {
   const vlm::Generator& gen = engine.generator();
-  const std::int64_t vocab = engine.language_model().vocab_size();
   std::vector<std::int64_t> slots(static_cast<std::size_t>(batch));
   for (std::size_t i = 0; i < slots.size(); ++i) slots[i] = static_cast<std::int64_t>(i);
   std::vector<std::int32_t> ids(slots.size(), 100);
   const std::vector<std::int64_t> deltas(slots.size(), rope_delta);
-  std::vector<float> host;
   const double start = now_s();
   double queueing = 0;
   for (int s = 0; s < steps; ++s) {
     const double step_start = now_s();
     const vlm::Activation logits = gen.decode_step(ids, slots, deltas, cache);
     queueing += now_s() - step_start;
-    const float* rows = logits.host_rows(host);
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      const float* row = rows + i * static_cast<std::size_t>(vocab);
-      ids[i] = static_cast<std::int32_t>(std::max_element(row, row + vocab) - row);
-    }
+    logits.owner_backend()->greedy_tokens(logits.view(), {}, 1.0f, ids);
   }
   const double total = now_s() - start;
   return {total / steps, queueing / total};
