@@ -31,15 +31,20 @@ void penalize_repeats(std::span<float> logits, std::span<const std::int32_t> uni
   }
 }
 
-void greedy_tokens(const KernelContext& ctx, const TensorView& logits,
-                   std::span<const std::span<const std::int32_t>> penalized, float penalty, std::span<std::int32_t> out) {
+void check_greedy_tokens_args(const TensorView& logits, std::size_t penalized_lists, std::size_t outputs) {
   constexpr std::string_view op = "greedy_tokens";
   require_f32_rows(op, "logits", logits);
-  const std::int64_t rows = logits.rows();
-  if (static_cast<std::int64_t>(out.size()) != rows || (!penalized.empty() && static_cast<std::int64_t>(penalized.size()) != rows)) {
-    fail_view_check(op, std::to_string(out.size()) + " outputs and " + std::to_string(penalized.size()) +
-                            " id lists for " + logits.describe());
+  const auto rows = static_cast<std::size_t>(logits.rows());
+  if (outputs != rows || (penalized_lists != 0 && penalized_lists != rows)) {
+    fail_view_check(op, std::to_string(outputs) + " outputs and " + std::to_string(penalized_lists) + " id lists for " +
+                            logits.describe());
   }
+}
+
+void greedy_tokens(const KernelContext& ctx, const TensorView& logits,
+                   std::span<const std::span<const std::int32_t>> penalized, float penalty, std::span<std::int32_t> out) {
+  check_greedy_tokens_args(logits, penalized.size(), out.size());
+  const std::int64_t rows = logits.rows();
   const auto vocab = static_cast<std::size_t>(logits.cols());
   ctx.parallel_for(static_cast<std::size_t>(rows), [&](std::size_t r) {
     const std::span<float> row(logits.f32_row(static_cast<std::int64_t>(r)), vocab);

@@ -23,6 +23,10 @@ std::vector<std::int32_t> sorted_unique(std::span<const std::int32_t> ids);
 // penalty 1 changes nothing.
 void penalize_repeats(std::span<float> logits, std::span<const std::int32_t> unique_ids, float penalty);
 
+// Throws Error(kInternal) unless logits is an f32 view with one entry of `out` per row and either no
+// id lists or one per row (the contract of greedy_tokens, for every backend).
+void check_greedy_tokens_args(const TensorView& logits, std::size_t penalized_lists, std::size_t outputs);
+
 // For each row r of `logits` (f32 [rows, vocab], changed in place by the penalty): the ids of
 // penalized[r] (repeats allowed) penalized, then out[r] = argmax of the row. penalized is empty or has
 // one entry per row; out has one entry per row. Rows run in parallel over ctx.

@@ -316,6 +316,11 @@ TEST_P(BackendOpsTest, GreedyTokensMatchTheScalarCpuReference) {
   EXPECT_EQ(unpenalized[0], 17);
   EXPECT_EQ(unpenalized[2], 7);
   EXPECT_EQ(unpenalized[3], expected[3]);
+  std::vector<std::int32_t> too_few(kRows - 1);
+  EXPECT_THROW(backend->greedy_tokens(buffer->view(DType::kF32, {kRows, kVocab}), {}, penalty, too_few), Error);
+  EXPECT_THROW(backend->greedy_tokens(buffer->view(DType::kF32, {kRows, kVocab}), std::span(penalized).first(2), penalty,
+                                      unpenalized),
+               Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendOpsTest, ::testing::ValuesIn(backends_under_test()),

@@ -227,12 +227,8 @@ void copy(const CudaContext& ctx, const TensorView& src, const TensorView& dst) 
 void greedy_tokens(const CudaContext& ctx, const TensorView& logits, std::span<const std::span<const std::int32_t>> penalized,
                    float penalty, std::span<std::int32_t> out) {
   constexpr std::string_view op = "greedy_tokens";
-  tensor::require_f32_rows(op, "logits", logits);
+  tensor::check_greedy_tokens_args(logits, penalized.size(), out.size());
   const std::int64_t rows = logits.rows();
-  if (static_cast<std::int64_t>(out.size()) != rows || (!penalized.empty() && static_cast<std::int64_t>(penalized.size()) != rows)) {
-    tensor::fail_view_check(op, std::to_string(out.size()) + " outputs and " + std::to_string(penalized.size()) +
-                                    " id lists for " + logits.describe());
-  }
   if (rows == 0) return;
   if (rows > INT32_MAX || logits.cols() > INT32_MAX) tensor::fail_view_check(op, "too large: " + logits.describe());
   // One upload: the rows' id ranges, their unique ids, then room for the chosen ids.
