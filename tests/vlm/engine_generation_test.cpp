@@ -159,6 +159,42 @@ TEST(EngineGeneration, PickingOnTheBackendEqualsTheHostSampler) {
   }
 }
 
+// EngineOptions::op_profile wraps the engine's backends: the same tokens, and every op of the
+// generation recorded while the profile is enabled (nothing while it is not).
+TEST(EngineGeneration, OpProfileTimesTheEnginesOpsWithoutChangingThem) {
+  const auto plain = load_s0();
+  backend::OpProfile profile;
+  EngineOptions options;
+  options.threads = 2;
+  options.op_profile = &profile;
+  const auto profiled = VlmEngine::load(test::vlm_data_path("ckpt-s0-f32"), options);
+  const std::vector<PreparedPrompt> prompts = {text_prompt(*plain, {5, 6, 7}), text_prompt(*plain, {100, 200})};
+  GenerationOptions generation;
+  generation.max_new_tokens = 4;
+  const auto expected = plain->generator().generate(prompts, generation);
+  EXPECT_TRUE(profile.entries().empty()) << "loading records nothing while disabled";
+  profile.enabled = true;
+  const auto got = profiled->generator().generate(prompts, generation);
+  for (std::size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(got[i].ids, expected[i].ids) << "prompt " << i;
+  const auto entries = profile.entries();
+  const auto calls = [&](const std::string& label) {
+    for (const auto& e : entries) {
+      if (e.label == label) return e.calls;
+    }
+    return std::int64_t{0};
+  };
+  const std::int64_t layers = profiled->config().text.num_hidden_layers;
+  const auto& layer = profiled->weights().language().layers[0];
+  const std::int64_t per_layer = (layer.stacked_qkv() ? 1 : 3) + 1 + (layer.stacked_gate_up() ? 1 : 2) + 1;
+  // Decode steps 2..4 run both prompts as one batch of two rows (every layer's matmuls and the
+  // lm_head); the prefill pass ends both prompts, so its lm_head has two rows as well.
+  EXPECT_EQ(calls("matmul f32 x2"), 3 * (per_layer * layers + 1) + 1);
+  EXPECT_EQ(calls("matmul f32 x5"), per_layer * layers) << "the prefill pass: 3 + 2 prompt rows";
+  EXPECT_EQ(calls("greedy_tokens"), 3);
+  EXPECT_EQ(calls("attention_batch"), 4 * layers);  // the prefill pass and three decode steps
+  EXPECT_GT(profile.total_ms(), 0.0);
+}
+
 TEST(EngineGeneration, StopsAtEosAndMaxNewTokens) {
   const auto engine = load_s0();
   const PreparedPrompt p = text_prompt(*engine, {5, 6, 7});
