@@ -53,16 +53,6 @@ Bytes gpu_used() {
   return m.total - m.free;
 }
 
-Bytes view_bytes(const tensor::TensorView& v) { return static_cast<Bytes>(v.rows()) * v.row_stride; }
-
-Bytes decode_weight_bytes(const vlm::LanguageWeights& w) {
-  Bytes total = view_bytes(w.lm_head.weight);
-  for (const auto& l : w.layers) {
-    for (const vlm::Linear* lin : {&l.qkv, &l.gate_up, &l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) total += view_bytes(lin->weight);
-  }
-  return total;
-}
-
 double copy_bandwidth(backend::Backend& be) {
   auto a = be.allocate(kGiB, "bench", memory::Purpose::kScratch);
   auto b = be.allocate(kGiB, "bench", memory::Purpose::kScratch);
@@ -121,18 +111,19 @@ DecodeTiming time_decode(const vlm::VlmEngine& engine, vlm::KvCache& cache, std:
 void print_op_profiles(const vlm::VlmEngine& engine, backend::OpProfile& profile, vlm::KvCache& cache,
                        std::int64_t tokens, std::int64_t rope_delta, int steps) {
   const auto reset = [&] { for (std::int64_t s = 0; s < kSegments; ++s) cache.set_length(s, tokens); };
+  struct Case {
+    std::int64_t batch;
+    bool device_time;
+  };
   profile.enabled = true;
-  for (const bool device_time : {true, false}) {
-    profile.synchronize_each = device_time;
-    for (const std::int64_t batch : {std::int64_t{1}, std::int64_t{kSegments}}) {
-      if (!device_time && batch != 1) continue;
-      reset();
-      profile.reset();
-      (void)time_decode(engine, cache, batch, rope_delta, steps);
-      std::printf("op profile: decode batch %lld, %s per step\n%s", static_cast<long long>(batch),
-                  device_time ? "device time (synchronized after each op)" : "host time to issue each op",
-                  profile.table(steps).c_str());
-    }
+  for (const Case c : {Case{1, true}, Case{kSegments, true}, Case{1, false}}) {
+    profile.synchronize_each = c.device_time;
+    reset();
+    profile.reset();
+    (void)time_decode(engine, cache, c.batch, rope_delta, steps);
+    std::printf("op profile: decode batch %lld, %s per step\n%s", static_cast<long long>(c.batch),
+                c.device_time ? "device time (synchronized after each op)" : "host time to issue each op",
+                profile.table(steps).c_str());
   }
   profile.enabled = false;
   reset();
@@ -160,7 +151,7 @@ int run(const std::string& model, const std::string& precision, int steps, int g
     const Bytes hwm = memory::read_process_memory_without_pss().peak_rss;
     peak_above = hwm > rss_baseline ? hwm - rss_baseline : 0;
     gpu_loaded = gpu_used() - gpu_before;
-    weight_bytes = decode_weight_bytes(engine->weights().language());
+    weight_bytes = engine->weights().language().decode_weight_bytes();
     std::printf("load: %.2f s, host peak RSS %.0f MiB above the baseline (%.0f MiB), GPU memory %.0f MiB\n", load_s,
                 mib(peak_above), mib(rss_baseline), mib(gpu_loaded));
     std::printf("RESULT engine load s=%.2f host_peak_above_baseline_mib=%.0f gpu_mib=%.0f\n", load_s, mib(peak_above),

@@ -87,17 +87,9 @@ double vision_flops(const vlm::VisionWeights& w, std::int64_t patches, std::int6
 double layer_params(const vlm::LanguageWeights& w) {
   double params = 0;
   for (const vlm::DecoderLayerWeights& l : w.layers) {
-    for (const Linear* lin : {&l.qkv, &l.gate_up, &l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) params += linear_params(*lin);
+    for (const Linear* lin : l.linears()) params += linear_params(*lin);
   }
   return params;
-}
-
-double decode_weight_bytes(const vlm::LanguageWeights& w) {
-  double bytes = view_bytes(w.lm_head.weight);
-  for (const vlm::DecoderLayerWeights& l : w.layers) {
-    for (const Linear* lin : {&l.qkv, &l.gate_up, &l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) bytes += view_bytes(lin->weight);
-  }
-  return bytes;
 }
 
 // Reads one byte per page of every weight the forward passes use, so the timed runs below measure
@@ -111,7 +103,7 @@ double touch_weights(const vlm::VlmWeights& weights) {
   views.push_back(&weights.vision().merger_fc1.weight);
   views.push_back(&weights.vision().merger_fc2.weight);
   for (const auto& l : weights.language().layers) {
-    for (const Linear* lin : {&l.qkv, &l.gate_up, &l.q, &l.k, &l.v, &l.o, &l.gate, &l.up, &l.down}) views.push_back(&lin->weight);
+    for (const Linear* lin : l.linears()) views.push_back(&lin->weight);
   }
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   volatile std::uint8_t sink = 0;
@@ -282,7 +274,7 @@ EngineNumbers run_engine(const std::filesystem::path& model_dir, vlm::WeightPrec
     std::fflush(stdout);
     profile.enabled = false;
   }
-  n.decode_weight_bytes = decode_weight_bytes(engine->weights().language());
+  n.decode_weight_bytes = static_cast<double>(engine->weights().language().decode_weight_bytes());
 
   const memory::ProcessMemory after_run = memory::read_process_memory_without_pss();
   n.run_rss_anon = after_run.rss_anon;

@@ -331,6 +331,15 @@ std::unique_ptr<VlmWeights> VlmWeights::load(const models::VlmConfig& config, co
   return weights;
 }
 
+Bytes LanguageWeights::decode_weight_bytes() const {
+  const auto bytes = [](const TensorView& v) { return static_cast<Bytes>(v.rows()) * v.row_stride; };
+  Bytes total = bytes(lm_head.weight);
+  for (const DecoderLayerWeights& l : layers) {
+    for (const Linear* lin : l.linears()) total += bytes(lin->weight);
+  }
+  return total;
+}
+
 std::uint64_t VlmWeights::owned_bytes() const {
   std::uint64_t total = 0;
   for (const auto& b : buffers_) total += b->size();

@@ -18,6 +18,7 @@
 // Ownership: a VlmWeights refers to the WeightSet it was loaded from (mapped views) and owns its
 // backend buffers; the WeightSet and the backends must outlive it. Immutable after loading, so any number
 // of threads may read it.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -73,6 +74,8 @@ struct DecoderLayerWeights {
   Linear gate, up, down;
   bool stacked_qkv() const { return qkv.weight.data != nullptr; }
   bool stacked_gate_up() const { return gate_up.weight.data != nullptr; }
+  // Every matmul of the layer, stacked or separate; the ones not in use have no data.
+  std::array<const Linear*, 9> linears() const { return {&qkv, &gate_up, &q, &k, &v, &o, &gate, &up, &down}; }
 };
 
 struct LanguageWeights {
@@ -80,6 +83,9 @@ struct LanguageWeights {
   std::vector<DecoderLayerWeights> layers;
   Norm final_norm;
   Linear lm_head;
+
+  // Bytes of the matmul weights one decode step reads: every layer's and the lm_head's.
+  Bytes decode_weight_bytes() const;
 };
 
 // Where the tensors go when a model runs on a device (a GPU), whole or split with the host.

@@ -234,8 +234,9 @@ void greedy_tokens(const CudaContext& ctx, const TensorView& logits, std::span<c
   // One upload: the rows' id ranges, their unique ids, then room for the chosen ids.
   std::vector<std::int64_t> offsets(static_cast<std::size_t>(rows) + 1, 0);
   std::vector<std::int32_t> ids;
+  const bool penalize = !penalized.empty() && penalty != 1.0f;
   for (std::int64_t r = 0; r < rows; ++r) {
-    if (!penalized.empty() && penalty != 1.0f) {
+    if (penalize) {
       const std::vector<std::int32_t> unique = tensor::sorted_unique(penalized[static_cast<std::size_t>(r)]);
       ids.insert(ids.end(), unique.begin(), unique.end());
     }
