@@ -6,7 +6,7 @@
 //       timed alternately --repeat times (median, and the range in brackets);
 //   (c) GEMM M=512 K=1536 N=1536: GFLOP/s vs the f32-weight GEMM of the same kernels.
 // Weight sets rotate over >= 1 GiB so every GEMV reads DRAM, not a warm last-level cache.
-// Usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q4] [--gemv-only]
+// Usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q4|q4x16] [--gemv-only]
 //   --quick: fewer shapes, shorter timing; N: default 3; --shape/--type: only that GEMV shape or weight
 //   type; --gemv-only: skip the bandwidth bounds' fractions and the GEMM section.
 #include <algorithm>
@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--type" && i + 1 < argc) {
       only_type = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q4] [--gemv-only]\n");
+      std::fprintf(stderr, "usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q4|q4x16] [--gemv-only]\n");
       return 2;
     }
   }
@@ -197,13 +197,15 @@ int main(int argc, char** argv) {
   for (const GemvShape& s : shapes) {
     std::vector<std::uint16_t> source(static_cast<std::size_t>(s.n * s.k));
     fill_bf16(source.data(), source.size(), static_cast<std::uint32_t>(s.n));
-    for (DType type : {DType::kBF16, DType::kQ8, DType::kQ4}) {
+    for (DType type : {DType::kBF16, DType::kQ8, DType::kQ4, DType::kQ4x16}) {
       if (!only_type.empty() && only_type != dtype_name(type)) continue;
+      if (!supports_weights(kernels, type)) continue;
       const WeightSet w = make_weights(type, s.n, s.k, source.data());
       for (unsigned threads : {1u, 2u}) {
         std::vector<std::vector<double>> t1(levels.size()), t8(levels.size()), ratio(levels.size());
         for (int rep = 0; rep < repeat; ++rep) {
           for (std::size_t l = 0; l < levels.size(); ++l) {
+            if (!supports_weights(*levels[l], type)) continue;
             const KernelContext ctx{levels[l], threads == 2 ? &pool2 : nullptr};
             t1[l].push_back(time_gemv(ctx, w, 1, min_s));
             t8[l].push_back(time_gemv(ctx, w, 8, min_s));
@@ -211,6 +213,7 @@ int main(int argc, char** argv) {
           }
         }
         for (std::size_t l = 0; l < levels.size(); ++l) {
+          if (t1[l].empty()) continue;  // no kernels for this type at this level
           const Spread a = spread(t1[l]), b = spread(t8[l]), r = spread(ratio[l]);
           const double gbs = w.matrix_bytes / a.median / 1e9;
           std::printf("  %s %-4s t%u %-11s: batch1 %7.3f ms [%.3f-%.3f] %5.1f GB/s frac %.2f / %.2f | batch8 %7.3f ms "
@@ -234,7 +237,8 @@ int main(int argc, char** argv) {
     for (unsigned threads : {1u, 2u}) {
       const KernelContext ctx{&kernels, threads == 2 ? &pool2 : nullptr};
       double f32_gflops = 0;
-      for (DType type : {DType::kF32, DType::kBF16, DType::kQ8, DType::kQ4}) {
+      for (DType type : {DType::kF32, DType::kBF16, DType::kQ8, DType::kQ4, DType::kQ4x16}) {
+        if (!supports_weights(kernels, type)) continue;
         std::vector<std::uint8_t> w(row_bytes(type, k) * n);
         convert_rows(DType::kBF16, source.data(), k * 2, n, k, type, w.data());
         const TensorView wv = TensorView::dense(w.data(), type, {n, k});

@@ -13,8 +13,8 @@ namespace {
 
 // SSE2 (every x86-64 CPU has it), so every level rounds with the same instructions; the scalar
 // loops the compiler made of this took ~2 ns per value, which decode pays before the threads start.
-// `correction` gets the four lane corrections of the block (activation_int8.h), for a weight code
-// offset of 1 << offset_shift.
+// `correction` gets the block's four correction lanes (activation_int8.h), for a weight code offset
+// of 1 << offset_shift.
 void quantize_block(const float* v, int offset_shift, std::uint8_t* lo, std::uint8_t* hi, std::uint8_t* correction,
                     float* scale) {
   constexpr int kVectors = kActBlock / 4;
@@ -47,13 +47,14 @@ void quantize_block(const float* v, int offset_shift, std::uint8_t* lo, std::uin
     const __m128i bytes = _mm_packs_epi16(_mm_packs_epi32(c[0], c[1]), _mm_packs_epi32(c[2], c[3]));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(half == 0 ? lo : hi), bytes);
   }
-  // Lane j sums codes 4j..4j+3 of both halves: add the halves, then a 4x4 transpose-and-add.
-  __m128i lane[4];
-  for (int j = 0; j < 4; ++j) lane[j] = _mm_add_epi32(codes32[j], codes32[4 + j]);
-  const __m128i s01 = _mm_add_epi32(_mm_unpacklo_epi32(lane[0], lane[1]), _mm_unpackhi_epi32(lane[0], lane[1]));
-  const __m128i s23 = _mm_add_epi32(_mm_unpacklo_epi32(lane[2], lane[3]), _mm_unpackhi_epi32(lane[2], lane[3]));
-  const __m128i sums = _mm_add_epi32(_mm_unpacklo_epi64(s01, s23), _mm_unpackhi_epi64(s01, s23));
-  const __m128i negated = _mm_sub_epi32(_mm_setzero_si128(), _mm_slli_epi32(sums, offset_shift));
+  // The block's whole sum goes to its first lane (activation_int8.h): add the halves, then the four
+  // vectors, then across the four lanes.
+  __m128i sum = _mm_setzero_si128();
+  for (int j = 0; j < kVectors; ++j) sum = _mm_add_epi32(sum, codes32[j]);
+  sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0x4e));  // lanes + lanes two over
+  sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, 0xb1));  // + neighbour: the total in every lane
+  const __m128i total = _mm_and_si128(sum, _mm_set_epi32(0, 0, 0, -1));
+  const __m128i negated = _mm_sub_epi32(_mm_setzero_si128(), _mm_slli_epi32(total, offset_shift));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(correction), negated);
   *scale = d;
 }

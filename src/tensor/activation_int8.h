@@ -11,15 +11,17 @@
 // takes kActGroupBytes = 256 bytes:
 //   bytes   0..63   codes q (int8) of values 0..15 of blocks 0, 1, 2, 3 of the group (16 each)
 //   bytes  64..127  codes of values 16..31 of blocks 0..3
-//   bytes 128..191  16 int32 offset corrections (below), lane 4i + j for block i
+//   bytes 128..191  16 int32 offset corrections (below): lane 4i for block i, lanes 4i+1..4i+3 zero
 //   bytes 192..255  16 floats: lane 4i + j holds d of block i (j = 0..3)
 // so that one 64-byte vector of codes lines up with the 32-bit lanes of a 16-lane integer dot product
 // (lanes 4i..4i+3 belong to block i, 8 codes each: bytes 4j..4j+3 of the low and of the high half),
 // and the scales line up with those lanes. A q4 weight block's nibbles (low: values 0..15, high:
 // 16..31) fall into the same order.
 // The offset correction is for kernels whose dot products need unsigned weights: they add `offset`
-// to each weight code (q4: the stored nibble, code + 8; q8: code + 128), so each lane's sum gains
-// offset * (sum of its 8 activation codes); lane 4i + j holds minus that, ready to start the sum.
+// to each weight code (q4: the stored nibble, code + 8; q8: code + 128), so each block's sum gains
+// offset * (sum of its 32 activation codes); lane 4i holds minus that, ready to start the sum. The
+// row-major kernels start their 16 lanes at the 16 correction lanes (a block's four lanes then add up
+// to its correction); the q4x16 kernel broadcasts lane 4i, since one of its lanes sums a whole block.
 #include <cstddef>
 #include <cstdint>
 
@@ -40,9 +42,10 @@ constexpr std::size_t activation_row_bytes(std::int64_t k) {
   return static_cast<std::size_t>(activation_groups(k)) * kActGroupBytes;
 }
 
-// The weight code offset of the offset corrections: 8 for q4, 128 for q8 (0 for other types).
+// The weight code offset of the offset corrections: 8 for q4 and q4x16, 128 for q8 (0 for other types).
 constexpr int activation_weight_offset(DType weights) {
-  return weights == DType::kQ4 ? 8 : (weights == DType::kQ8 ? 128 : 0);
+  if (weights == DType::kQ4 || weights == DType::kQ4x16) return 8;
+  return weights == DType::kQ8 ? 128 : 0;
 }
 
 // Rounds `rows` rows of k floats (rows x_stride floats apart) into `out` (rows

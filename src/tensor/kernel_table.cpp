@@ -7,6 +7,11 @@ namespace kernels_avx2 { const KernelTable& table(); }
 namespace kernels_avx512 { const KernelTable& table(); }
 namespace kernels_avx512_vnni { const KernelTable& table(); }
 
+bool supports_weights(const KernelTable& t, DType dtype) {
+  const auto i = static_cast<int>(dtype);
+  return (t.gemv[i] != nullptr || t.gemv_int8[i] != nullptr) && t.pack_panel[i] != nullptr;
+}
+
 const KernelTable* kernels_for(SimdLevel level) {
   // Never touch a level's table (its static initializer runs that level's code) unless the CPU
   // supports it.

@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "tensor/activation_int8.h"
+#include "tensor/q4_tiles.h"
 #include "tensor/tensor_buffer.h"
 #include "tensor/view_checks.h"
 
@@ -15,6 +17,7 @@ namespace {
 constexpr std::int64_t kPanelK = 256;      // inputs per packed panel: 32 x 256 f32 = 32 KiB (L1-L2)
 constexpr std::int64_t kPanelsPerGroup = 4;  // panels sharing one pass over x (x reuse from L1)
 constexpr std::int64_t kGemvColumnAlign = 16;
+static_assert(kGemvColumnAlign % kQ4TileRows == 0, "q4x16 GEMV kernels take whole tiles");
 constexpr std::int64_t kTasksPerThread = 4;  // spare tasks absorb a core that is busy elsewhere
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
@@ -129,6 +132,10 @@ void run_gemm(const KernelContext& ctx, const TensorView& x, const TensorView& w
 void matmul(const KernelContext& ctx, const TensorView& x, const TensorView& w, const TensorView* bias,
             const TensorView& y) {
   check_matmul_views(x, w, bias, y);
+  if (!supports_weights(*ctx.kernels, w.dtype)) {
+    throw_internal_error("matmul: the " + std::string(simd_level_name(ctx.kernels->level)) + " kernels have no " +
+                         std::string(dtype_name(w.dtype)) + " weights");
+  }
   if (x.rows() == 0 || w.rows() == 0) return;
   const float* bias_data = bias != nullptr ? static_cast<const float*>(bias->data) : nullptr;
   if (x.cols() == 0) {  // empty sum: y = bias (or 0)

@@ -67,14 +67,16 @@ TEST(ActivationInt8Test, CodesScalesAndLayoutAreAsDocumented) {
     }
   }
   for (int i = 64; i < 128; ++i) EXPECT_EQ(code_at(row, 0, i), 0) << "padding value " << i;
-  // Corrections: lane 4b + j = -offset * (codes 4j..4j+3 plus codes 16+4j..16+4j+3 of block b).
+  // Corrections: lane 4b = -offset * (the 32 codes of block b); lanes 4b+1..4b+3 are zero.
   const auto row_q8 = quantize_row(x, DType::kQ8);
   for (int b = 0; b < 4; ++b) {
-    for (int j = 0; j < 4; ++j) {
-      int sum = 0;
-      for (int t = 0; t < 4; ++t) sum += code_at(row, 0, 32 * b + 4 * j + t) + code_at(row, 0, 32 * b + 16 + 4 * j + t);
-      EXPECT_EQ(group_correction(row, 0, 4 * b + j), -8 * sum) << "q4, lane " << 4 * b + j;
-      EXPECT_EQ(group_correction(row_q8, 0, 4 * b + j), -128 * sum) << "q8, lane " << 4 * b + j;
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) sum += code_at(row, 0, 32 * b + i);
+    EXPECT_EQ(group_correction(row, 0, 4 * b), -8 * sum) << "q4, block " << b;
+    EXPECT_EQ(group_correction(row_q8, 0, 4 * b), -128 * sum) << "q8, block " << b;
+    for (int j = 1; j < 4; ++j) {
+      EXPECT_EQ(group_correction(row, 0, 4 * b + j), 0) << "q4, lane " << 4 * b + j;
+      EXPECT_EQ(group_correction(row_q8, 0, 4 * b + j), 0) << "q8, lane " << 4 * b + j;
     }
   }
   EXPECT_NE(group_correction(row, 0, 0), 0);

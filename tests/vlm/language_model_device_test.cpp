@@ -14,6 +14,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "base/error.h"
+#include "tensor/kernel_table.h"
 #include "vlm/generator.h"
 #include "vlm/language_model.h"
 #include "vlm/test_checkpoint.h"
@@ -26,10 +27,25 @@ namespace {
 using backend::Backend;
 using backend::TensorView;
 
+// The host tiles int4 weights where its kernels can (tensor/q4_tiles.h), a device gets q4 rows, and the
+// two GEMVs sum in different orders. To compare host and device bit for bit, every CPU backend here
+// runs the best kernels without q4x16, so both sides multiply the same rows with the same code.
+backend::CpuBackendOptions untiled_cpu(unsigned threads) {
+  backend::CpuBackendOptions options{.threads = threads};
+  for (tensor::SimdLevel level : {tensor::SimdLevel::kAvx512Vnni, tensor::SimdLevel::kAvx512, tensor::SimdLevel::kAvx2}) {
+    if (tensor::cpu_supports(level) && !tensor::supports_weights(*tensor::kernels_for(level), tensor::DType::kQ4x16)) {
+      options.simd_level = level;
+      return options;
+    }
+  }
+  options.simd_level = tensor::SimdLevel::kScalar;
+  return options;
+}
+
 // Forwards everything to a CPU backend, but is not a host backend: callers must transfer.
 class HostAsDevice final : public Backend {
  public:
-  HostAsDevice() : cpu_(backend::make_cpu_backend({.threads = 2})) {}
+  HostAsDevice() : cpu_(backend::make_cpu_backend(untiled_cpu(2))) {}
   std::string name() const override { return "host-as-device"; }
   std::string device() const override { return "gpu9"; }
   bool is_host() const override { return false; }
@@ -171,10 +187,10 @@ TEST(LanguageModelOnADevice, GivesTheHostResultsBitForBit) {
     for (WeightPrecision precision : {WeightPrecision::kAsStored, WeightPrecision::kInt4}) {
       SCOPED_TRACE(std::string(name) + " " + std::string(weight_precision_name(precision)));
       const Checkpoint c(name);
-      auto host = backend::make_cpu_backend({.threads = 2});
+      auto host = backend::make_cpu_backend(untiled_cpu(2));
       const GenerationRun expected = generate(c, precision, *host);
       HostAsDevice device;
-      auto staging = backend::make_cpu_backend({.threads = 2});
+      auto staging = backend::make_cpu_backend(untiled_cpu(2));
       const GenerationRun got = generate(c, precision, *staging, {.device = &device});
       expect_bit_identical(got, expected);
       EXPECT_GT(device.uploads, 0);
@@ -212,10 +228,10 @@ TEST(LanguageModelOnADevice, SplitWithTheHostGivesTheHostResultsBitForBit) {
         const Checkpoint c(name);
         ASSERT_EQ(c.config.text.num_hidden_layers, 2);
         const WeightPrecision precision = WeightPrecision::kInt4;  // every matmul weight converted
-        auto host = backend::make_cpu_backend({.threads = 2});
+        auto host = backend::make_cpu_backend(untiled_cpu(2));
         const GenerationRun expected = generate(c, precision, *host);
         HostAsDevice device;
-        auto split_host = backend::make_cpu_backend({.threads = 2});
+        auto split_host = backend::make_cpu_backend(untiled_cpu(2));
         const GenerationRun got = generate(c, precision, *split_host,
                                            {.device = &device, .device_layers = device_layers,
                                             .vision_on_device = vision_on_device});

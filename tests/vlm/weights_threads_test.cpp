@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "backend/cpu/cpu_backend.h"
+#include "tensor/q4_tiles.h"
 #include "vlm/test_checkpoint.h"
 #include "vlm/vlm_weights.h"
 
@@ -115,6 +116,39 @@ TEST(WeightsThreads, StoredTensorsStayReadableAfterAQuantizedLoad) {
   const DecoderLayerWeights& s = stored->language().layers[0];
   EXPECT_FALSE(s.stacked_gate_up() || s.stacked_qkv());
   EXPECT_EQ(s.up.weight.data, ref.data);  // the mapping itself
+}
+
+// int4 on a host whose kernels multiply q4x16 (tensor/q4_tiles.h): every converted matmul weight of
+// whole tiles is loaded tiled, holding exactly the q4 rows a host without those kernels loads.
+TEST(WeightsThreads, Int4WeightsAreTiledWhereTheHostKernelsTakeThem) {
+  const auto tiled_level = tensor::SimdLevel::kAvx512Vnni, rows_level = tensor::SimdLevel::kAvx512;
+  if (!tensor::cpu_supports(tiled_level)) GTEST_SKIP() << "this CPU has no q4x16 kernels (AVX-512 VNNI)";
+  const Checkpoint c("ckpt-s1-bf16-shards2");
+  auto tiling = backend::make_cpu_backend({.simd_level = tiled_level, .threads = 1});
+  auto plain = backend::make_cpu_backend({.simd_level = rows_level, .threads = 1});
+  ASSERT_TRUE(tiling->supports_weights(backend::DType::kQ4x16));
+  ASSERT_FALSE(plain->supports_weights(backend::DType::kQ4x16));
+  const auto tiled = VlmWeights::load(c.config, c.tensors, c.dir, WeightPrecision::kInt4, *tiling, 2);
+  const auto rows = VlmWeights::load(c.config, c.tensors, c.dir, WeightPrecision::kInt4, *plain, 2);
+  const auto a = all_views(*tiled);
+  const auto b = all_views(*rows);
+  ASSERT_EQ(a.size(), b.size());
+  int tiled_count = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const backend::TensorView& t = a[i].second;
+    const backend::TensorView& r = b[i].second;
+    if (r.dtype != backend::DType::kQ4) {
+      EXPECT_EQ(t.dtype, r.dtype) << a[i].first;
+      continue;
+    }
+    ASSERT_EQ(t.dtype, backend::DType::kQ4x16) << a[i].first << ": " << r.rows() << " rows";
+    std::vector<std::uint8_t> untiled(bytes_of(r).size());
+    tensor::untile_q4_rows(t.data, t.rows(), t.cols(), untiled.data());
+    EXPECT_EQ(untiled, bytes_of(r)) << a[i].first;
+    ++tiled_count;
+  }
+  EXPECT_GE(tiled_count, 2 * 4 + 2 * 3);  // per decoder layer qkv, o, gate_up, down; per vision block
+  EXPECT_EQ(tiled->owned_bytes(), rows->owned_bytes());
 }
 
 }  // namespace

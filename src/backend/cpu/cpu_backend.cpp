@@ -100,7 +100,7 @@ class CpuBackend final : public Backend {
   }
   void synchronize() override {}
 
-  bool supports_weights(DType) const override { return true; }
+  bool supports_weights(DType dtype) const override { return tensor::supports_weights(*kernels_, dtype); }
 
   void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& y) override {
     tensor::matmul(context_, x, w, bias, y);

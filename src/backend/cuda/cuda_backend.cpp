@@ -179,9 +179,11 @@ class CudaBackend final : public Backend {
     check_cuda(cudaStreamSynchronize(context_.stream), "an op queued on the stream");
   }
 
-  bool supports_weights(DType) const override { return true; }
+  // q4x16 is the CPU's repacking of q4 (tensor/q4_tiles.h); the device kernels read q4 rows.
+  bool supports_weights(DType dtype) const override { return dtype != DType::kQ4x16; }
 
   void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& y) override {
+    if (!supports_weights(w.dtype)) throw_internal_error(name() + ": matmul: no " + std::string(tensor::dtype_name(w.dtype)) + " weights");
     select();
     cuda::matmul(context_, x, w, bias, y);
   }
