@@ -6,7 +6,7 @@
 //       timed alternately --repeat times (median, and the range in brackets);
 //   (c) GEMM M=512 K=1536 N=1536: GFLOP/s vs the f32-weight GEMM of the same kernels.
 // Weight sets rotate over >= 1 GiB so every GEMV reads DRAM, not a warm last-level cache.
-// Usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q4|q4x16] [--gemv-only]
+// Usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q8x16|q4|q4x16] [--gemv-only]
 //   --quick: fewer shapes, shorter timing; N: default 3; --shape/--type: only that GEMV shape or weight
 //   type; --gemv-only: skip the bandwidth bounds' fractions and the GEMM section.
 #include <algorithm>
@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--type" && i + 1 < argc) {
       only_type = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q4|q4x16] [--gemv-only]\n");
+      std::fprintf(stderr, "usage: kernel_bench [--quick] [--repeat N] [--shape up|down|lm_head] [--type bf16|q8|q8x16|q4|q4x16] [--gemv-only]\n");
       return 2;
     }
   }
@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
   for (const GemvShape& s : shapes) {
     std::vector<std::uint16_t> source(static_cast<std::size_t>(s.n * s.k));
     fill_bf16(source.data(), source.size(), static_cast<std::uint32_t>(s.n));
-    for (DType type : {DType::kBF16, DType::kQ8, DType::kQ4, DType::kQ4x16}) {
+    for (DType type : {DType::kBF16, DType::kQ8, DType::kQ8x16, DType::kQ4, DType::kQ4x16}) {
       if (!only_type.empty() && only_type != dtype_name(type)) continue;
       if (!supports_weights(kernels, type)) continue;
       const WeightSet w = make_weights(type, s.n, s.k, source.data());
@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
     for (unsigned threads : {1u, 2u}) {
       const KernelContext ctx{&kernels, threads == 2 ? &pool2 : nullptr};
       double f32_gflops = 0;
-      for (DType type : {DType::kF32, DType::kBF16, DType::kQ8, DType::kQ4, DType::kQ4x16}) {
+      for (DType type : {DType::kF32, DType::kBF16, DType::kQ8, DType::kQ8x16, DType::kQ4, DType::kQ4x16}) {
         if (!supports_weights(kernels, type)) continue;
         std::vector<std::uint8_t> w(row_bytes(type, k) * n);
         convert_rows(DType::kBF16, source.data(), k * 2, n, k, type, w.data());

@@ -21,7 +21,7 @@
 // to each weight code (q4: the stored nibble, code + 8; q8: code + 128), so each block's sum gains
 // offset * (sum of its 32 activation codes); lane 4i holds minus that, ready to start the sum. The
 // row-major kernels start their 16 lanes at the 16 correction lanes (a block's four lanes then add up
-// to its correction); the q4x16 kernel broadcasts lane 4i, since one of its lanes sums a whole block.
+// to its correction); the tiled kernels broadcast lane 4i, since one of their lanes sums a whole block.
 #include <cstddef>
 #include <cstdint>
 
@@ -42,10 +42,11 @@ constexpr std::size_t activation_row_bytes(std::int64_t k) {
   return static_cast<std::size_t>(activation_groups(k)) * kActGroupBytes;
 }
 
-// The weight code offset of the offset corrections: 8 for q4 and q4x16, 128 for q8 (0 for other types).
+// The weight code offset of the offset corrections: 8 for q4 (and q4x16), 128 for q8 (and q8x16), 0 for
+// other types.
 constexpr int activation_weight_offset(DType weights) {
   if (weights == DType::kQ4 || weights == DType::kQ4x16) return 8;
-  return weights == DType::kQ8 ? 128 : 0;
+  return weights == DType::kQ8 || weights == DType::kQ8x16 ? 128 : 0;
 }
 
 // Rounds `rows` rows of k floats (rows x_stride floats apart) into `out` (rows

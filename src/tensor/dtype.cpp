@@ -10,6 +10,7 @@ std::string_view dtype_name(DType type) {
     case DType::kQ8: return "q8";
     case DType::kQ4: return "q4";
     case DType::kQ4x16: return "q4x16";
+    case DType::kQ8x16: return "q8x16";
   }
   return "unknown";
 }

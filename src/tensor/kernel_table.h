@@ -8,9 +8,9 @@
 //
 // These are the row-level building blocks; the drivers in matmul.h, ops.h and attention.h check
 // shapes, split work over threads and call them. All pointers are non-null in every table, except
-// the optional gemv_int8 entries and the q4x16 entries (q4_tiles.h), which only the avx512_vnni table
-// fills (gemv_int8 and pack_panel; supports_weights() says whether a table has them). Activations are
-// f32; weights (the W of matmul) may be any DType.
+// the optional gemv_int8 entries and the entries of the tiled types q4x16/q8x16 (weight_tiles.h), which
+// only the avx512_vnni table fills (gemv_int8 and pack_panel; supports_weights() says whether a table
+// has them). Activations are f32; weights (the W of matmul) may be any DType.
 #include <cstddef>
 #include <cstdint>
 
@@ -78,7 +78,7 @@ struct KernelTable {
   void (*attention_row)(const AttentionRowArgs& args) = nullptr;
 };
 
-// Whether `t` multiplies weights of `dtype` (every table but for q4x16).
+// Whether `t` multiplies weights of `dtype` (every table, except the tiled types).
 bool supports_weights(const KernelTable& t, DType dtype);
 
 // The table for `level`, or nullptr when this CPU cannot run it.

@@ -19,10 +19,13 @@
 namespace vidscope::tensor::kernels_avx512 {
 const KernelTable& table();
 }
-namespace vidscope::tensor::kernels_avx512_vnni_q4x16 {  // kernels_avx512_vnni_q4x16.cpp
-void gemv_int8(const vidscope::tensor::GemvArgs& a);
-void pack_panel(const std::uint8_t* w, std::size_t w_stride, int n_valid, std::int64_t k_begin, std::int64_t kc,
-                float* panel);
+namespace vidscope::tensor::kernels_avx512_vnni_tiles {  // kernels_avx512_vnni_tiles.cpp
+void gemv_q4x16(const vidscope::tensor::GemvArgs& a);
+void gemv_q8x16(const vidscope::tensor::GemvArgs& a);
+void pack_panel_q4x16(const std::uint8_t* w, std::size_t w_stride, int n_valid, std::int64_t k_begin, std::int64_t kc,
+                      float* panel);
+void pack_panel_q8x16(const std::uint8_t* w, std::size_t w_stride, int n_valid, std::int64_t k_begin, std::int64_t kc,
+                      float* panel);
 }
 
 #pragma GCC push_options
@@ -224,10 +227,12 @@ const KernelTable& table() {
     t.level = SimdLevel::kAvx512Vnni;
     t.gemv_int8[static_cast<int>(DType::kQ8)] = &gemv_int8<Q8Rows>;
     t.gemv_int8[static_cast<int>(DType::kQ4)] = &gemv_int8<Q4Rows>;
-    // q4x16 runs only here: its GEMV has no f32 variant, and its panels are two tiles wide.
+    // Tiled weights run only here: their GEMVs have no f32 variant, and their panels are two tiles wide.
     if (t.gemm_nr == 2 * 16) {
-      t.gemv_int8[static_cast<int>(DType::kQ4x16)] = &kernels_avx512_vnni_q4x16::gemv_int8;
-      t.pack_panel[static_cast<int>(DType::kQ4x16)] = &kernels_avx512_vnni_q4x16::pack_panel;
+      t.gemv_int8[static_cast<int>(DType::kQ4x16)] = &kernels_avx512_vnni_tiles::gemv_q4x16;
+      t.pack_panel[static_cast<int>(DType::kQ4x16)] = &kernels_avx512_vnni_tiles::pack_panel_q4x16;
+      t.gemv_int8[static_cast<int>(DType::kQ8x16)] = &kernels_avx512_vnni_tiles::gemv_q8x16;
+      t.pack_panel[static_cast<int>(DType::kQ8x16)] = &kernels_avx512_vnni_tiles::pack_panel_q8x16;
     }
     return t;
   }();

@@ -6,7 +6,7 @@
 
 #include "base/error.h"
 #include "tensor/activation_int8.h"
-#include "tensor/q4_tiles.h"
+#include "tensor/weight_tiles.h"
 #include "tensor/tensor_buffer.h"
 #include "tensor/view_checks.h"
 
@@ -17,7 +17,7 @@ namespace {
 constexpr std::int64_t kPanelK = 256;      // inputs per packed panel: 32 x 256 f32 = 32 KiB (L1-L2)
 constexpr std::int64_t kPanelsPerGroup = 4;  // panels sharing one pass over x (x reuse from L1)
 constexpr std::int64_t kGemvColumnAlign = 16;
-static_assert(kGemvColumnAlign % kQ4TileRows == 0, "q4x16 GEMV kernels take whole tiles");
+static_assert(kGemvColumnAlign % kTileRows == 0, "tiled GEMV kernels take whole tiles");
 constexpr std::int64_t kTasksPerThread = 4;  // spare tasks absorb a core that is busy elsewhere
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }

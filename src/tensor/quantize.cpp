@@ -8,7 +8,7 @@
 
 #include "base/error.h"
 #include "tensor/half.h"
-#include "tensor/q4_tiles.h"
+#include "tensor/weight_tiles.h"
 #include "tensor/worker_pool.h"
 
 namespace vidscope::tensor {
@@ -100,7 +100,8 @@ void store_row(DType type, const float* x, std::int64_t cols, void* dst) {
       return;
     case DType::kQ8: quantize_row_q8(x, cols, dst); return;
     case DType::kQ4: quantize_row_q4(x, cols, dst); return;
-    case DType::kQ4x16: break;  // not row by row: convert_row_range quantizes to q4, then tiles
+    case DType::kQ4x16:
+    case DType::kQ8x16: break;  // not row by row: convert_row_range quantizes rows, then tiles
   }
   throw_internal_error("store_row: " + std::string(dtype_name(type)) + " is not stored row by row");
 }
@@ -155,7 +156,7 @@ void quantize_row_q4(const float* x, std::int64_t cols, void* dst_row) {
 }
 
 void dequantize_row(DType type, const void* row, std::int64_t cols, float* dst) {
-  if (type == DType::kQ4x16) throw_internal_error("dequantize_row: a q4x16 row is spread over its tile");
+  if (is_tiled(type)) throw_internal_error("dequantize_row: a " + std::string(dtype_name(type)) + " row is spread over its tile");
   if (is_plain(type)) {
     load_row_f32(type, row, cols, dst);
     return;
@@ -186,10 +187,13 @@ namespace {
 // `first_row` is the index of the first row within the caller's whole range, for error messages.
 void convert_row_range(DType src_type, const void* src, std::size_t src_stride, std::int64_t first_row,
                        std::int64_t rows, std::int64_t cols, DType dst_type, void* dst) {
-  if (dst_type == DType::kQ4x16) {
-    if (!fits_q4_tiles(rows)) throw_internal_error("convert_rows: q4x16 needs whole tiles of 16 rows, got " + std::to_string(rows));
-    convert_row_range(src_type, src, src_stride, first_row, rows, cols, DType::kQ4, dst);
-    tile_q4_rows(dst, rows, cols);
+  if (is_tiled(dst_type)) {
+    if (!fits_tiles(dst_type, rows, cols)) {
+      throw_internal_error("convert_rows: [" + std::to_string(rows) + ", " + std::to_string(cols) + "] is not whole " +
+                           std::string(dtype_name(dst_type)) + " tiles");
+    }
+    convert_row_range(src_type, src, src_stride, first_row, rows, cols, untiled(dst_type), dst);
+    tile_rows(dst_type, dst, rows, cols);
     return;
   }
   std::vector<float> scratch(static_cast<std::size_t>(cols));
@@ -214,7 +218,7 @@ void convert_rows_parallel(WorkerPool& pool, DType src_type, const void* src, st
                            std::int64_t block_rows, const RowBlockDone& on_block_done) {
   if (block_rows < 1) throw_internal_error("convert_rows_parallel: block_rows must be >= 1");
   if (rows <= 0) return;
-  if (dst_type == DType::kQ4x16) block_rows = (block_rows + kQ4TileRows - 1) / kQ4TileRows * kQ4TileRows;
+  if (is_tiled(dst_type)) block_rows = (block_rows + kTileRows - 1) / kTileRows * kTileRows;
   const std::size_t dst_stride = row_bytes(dst_type, cols);
   const auto blocks = static_cast<std::size_t>((rows + block_rows - 1) / block_rows);
   pool.run(blocks, [&](std::size_t block) {
@@ -239,11 +243,11 @@ void quantize_rows_q4(DType src_type, const void* src, std::size_t src_stride, s
 
 void dequantize_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
                      std::int64_t cols, float* dst, std::size_t dst_stride) {
-  if (src_type == DType::kQ4x16) {
-    if (src_stride != row_bytes(DType::kQ4, cols)) throw_internal_error("dequantize_rows: q4x16 rows must be dense");
-    std::vector<std::uint8_t> rows_q4(src_stride * static_cast<std::size_t>(rows));
-    untile_q4_rows(src, rows, cols, rows_q4.data());
-    dequantize_rows(DType::kQ4, rows_q4.data(), src_stride, rows, cols, dst, dst_stride);
+  if (is_tiled(src_type)) {
+    if (src_stride != row_bytes(src_type, cols)) throw_internal_error("dequantize_rows: tiled rows must be dense");
+    std::vector<std::uint8_t> plain_rows(src_stride * static_cast<std::size_t>(rows));
+    untile_rows(src_type, src, rows, cols, plain_rows.data());
+    dequantize_rows(untiled(src_type), plain_rows.data(), src_stride, rows, cols, dst, dst_stride);
     return;
   }
   for (std::int64_t r = 0; r < rows; ++r) {

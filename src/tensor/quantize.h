@@ -25,8 +25,8 @@ class WorkerPool;
 
 // Converts `rows` rows of `cols` elements from `src` (type src_type in {f32, f16, bf16}, rows
 // `src_stride` bytes apart) into `dst` (type dst_type, any DType; rows row_bytes(dst_type, cols)
-// apart; q4x16: q4, then tiled, which needs whole tiles). Throws Error(kInternal) for an unsupported
-// source type.
+// apart; q4x16/q8x16: q4/q8, then tiled, which needs whole tiles). Throws Error(kInternal) for an
+// unsupported source type.
 void convert_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
                   std::int64_t cols, DType dst_type, void* dst);
 
@@ -35,7 +35,7 @@ void convert_rows(DType src_type, const void* src, std::size_t src_stride, std::
 using RowBlockDone = std::function<void(std::int64_t first_row, std::int64_t rows)>;
 
 // convert_rows with the rows cut into blocks of `block_rows` (>= 1) that the pool's threads convert
-// concurrently (q4x16: blocks rounded up to whole tiles). Every row is converted by the same code as
+// concurrently (tiled types: blocks rounded up to whole tiles). Every row is converted by the same code as
 // in convert_rows, independently of the others, so the result is bit-identical for any pool size and
 // block size. Errors name the row index
 // within the whole range; the first one is rethrown after the blocks already started have finished.
@@ -49,7 +49,7 @@ void quantize_rows_q8(DType src_type, const void* src, std::size_t src_stride, s
 void quantize_rows_q4(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
                       std::int64_t cols, void* dst);
 
-// Expands `rows` rows of any DType (rows `src_stride` bytes apart; q4x16: dense whole tiles) into f32
+// Expands `rows` rows of any DType (rows `src_stride` bytes apart; tiled types: dense whole tiles) into f32
 // rows `dst_stride` floats apart. Exact for every type (a quantized value is its scale times its
 // integer code).
 void dequantize_rows(DType src_type, const void* src, std::size_t src_stride, std::int64_t rows,
@@ -58,6 +58,6 @@ void dequantize_rows(DType src_type, const void* src, std::size_t src_stride, st
 // One row, in place of the above, for kernels and tests.
 void quantize_row_q8(const float* x, std::int64_t cols, void* dst_row);
 void quantize_row_q4(const float* x, std::int64_t cols, void* dst_row);
-void dequantize_row(DType type, const void* row, std::int64_t cols, float* dst);  // not q4x16
+void dequantize_row(DType type, const void* row, std::int64_t cols, float* dst);  // not tiled types
 
 }  // namespace vidscope::tensor

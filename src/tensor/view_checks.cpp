@@ -5,7 +5,7 @@
 
 #include "base/error.h"
 #include "tensor/attention.h"
-#include "tensor/q4_tiles.h"
+#include "tensor/weight_tiles.h"
 
 namespace vidscope::tensor {
 
@@ -48,8 +48,8 @@ void check_matmul_views(const TensorView& x, const TensorView& w, const TensorVi
   if (w.rank < 1 || (w.elements() > 0 && w.data == nullptr)) fail_view_check(op, "W is empty: " + w.describe());
   if (w.cols() != x.cols()) fail_view_check(op, "W " + w.describe() + " does not match x " + x.describe());
   if (w.rows() > 1 && w.row_stride < w.dense_row_bytes()) fail_view_check(op, "W row stride too small: " + w.describe());
-  if (w.dtype == DType::kQ4x16 && (!fits_q4_tiles(w.rows()) || w.row_stride != w.dense_row_bytes())) {
-    fail_view_check(op, "q4x16 W must be whole dense tiles of 16 rows: " + w.describe());
+  if (is_tiled(w.dtype) && (!fits_tiles(w.dtype, w.rows(), w.cols()) || w.row_stride != w.dense_row_bytes())) {
+    fail_view_check(op, "tiled W must be whole dense tiles of 16 rows: " + w.describe());
   }
   if (y.rows() != x.rows() || y.cols() != w.rows()) {
     fail_view_check(op, "y " + y.describe() + " is not [" + std::to_string(x.rows()) + ", " + std::to_string(w.rows()) + "]");

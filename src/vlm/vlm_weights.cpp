@@ -11,7 +11,7 @@
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "models/expected_tensors.h"
-#include "tensor/q4_tiles.h"
+#include "tensor/weight_tiles.h"
 #include "tensor/quantize.h"
 #include "tensor/worker_pool.h"
 
@@ -162,24 +162,26 @@ struct VlmWeights::Builder {
     return v;
   }
 
-  // Target type of a Linear weight of `rows` rows (quantized ones) under the precision. int4 weights
-  // that stay on the host take the tiled layout where the host's kernels have it (tensor/q4_tiles.h:
-  // at batch 8 its GEMV does a quarter of the float work per weight).
-  DType linear_type(DType stored, std::int64_t rows) const {
+  // Target type of a [rows, cols] Linear weight (quantized ones) under the precision. int8 and int4
+  // weights that stay on the host take the tiled layout where the host's kernels have it
+  // (tensor/weight_tiles.h: at batch 8 its GEMV does a quarter of the float work per weight).
+  DType linear_type(DType stored, std::int64_t rows, std::int64_t cols) const {
+    const auto tiled_if_possible = [&](DType rows_type, DType tiled) {
+      return !placing && tensor::fits_tiles(tiled, rows, cols) && be.supports_weights(tiled) ? tiled : rows_type;
+    };
     switch (precision) {
       case WeightPrecision::kAsStored: return stored;
       case WeightPrecision::kF32: return DType::kF32;
       case WeightPrecision::kBf16: return DType::kBF16;
-      case WeightPrecision::kInt8: return DType::kQ8;
-      case WeightPrecision::kInt4:
-        return !placing && tensor::fits_q4_tiles(rows) && be.supports_weights(DType::kQ4x16) ? DType::kQ4x16 : DType::kQ4;
+      case WeightPrecision::kInt8: return tiled_if_possible(DType::kQ8, DType::kQ8x16);
+      case WeightPrecision::kInt4: return tiled_if_possible(DType::kQ4, DType::kQ4x16);
     }
     return stored;
   }
 
   TensorView linear_weight(const std::string& name) {
     const models::TensorRef& ref = tensors.get(name);
-    return matrix(ref, ref.shape.at(0), ref.shape.at(1), linear_type(tensor_dtype(ref.dtype), ref.shape.at(0)));
+    return matrix(ref, ref.shape.at(0), ref.shape.at(1), linear_type(tensor_dtype(ref.dtype), ref.shape.at(0), ref.shape.at(1)));
   }
 
   TensorView vector_f32(const std::string& name) {
@@ -210,8 +212,8 @@ struct VlmWeights::Builder {
     }
     // Tiled only if every part is whole tiles (each part is converted on its own).
     const bool whole_tiles = std::all_of(weights.begin(), weights.end(),
-                                         [](const auto* w) { return tensor::fits_q4_tiles(w->shape.at(0)); });
-    const DType target = linear_type(stored, whole_tiles ? tensor::kQ4TileRows : 0);
+                                         [](const auto* w) { return w->shape.at(0) % tensor::kTileRows == 0; });
+    const DType target = linear_type(stored, whole_tiles ? tensor::kTileRows : 0, cols);
     if (!placing && target == stored) return std::nullopt;
     Linear l;
     l.weight = joined(weights, cols, target);

@@ -9,6 +9,7 @@
 #include "tensor/activation_int8.h"
 #include "tensor/matmul.h"
 #include "tensor/quantize.h"
+#include "tensor/weight_tiles.h"
 #include "test_support.h"
 
 namespace vidscope::tensor {
@@ -31,10 +32,10 @@ struct Weights {
 Weights make_weights(DType type, int n, int k, std::uint32_t seed, std::size_t extra_stride = 0) {
   const auto w = random_values(static_cast<std::size_t>(n) * k, seed, 0.05f);
   Weights out;
-  if (type == DType::kQ4x16) extra_stride = 0;  // whole dense tiles only
+  if (is_tiled(type)) extra_stride = 0;  // whole dense tiles only
   out.stride = row_bytes(type, k) + extra_stride;
   out.bytes.assign(out.stride * n + 64, 0);
-  if (type == DType::kQ4x16) {
+  if (is_tiled(type)) {
     convert_rows(DType::kF32, w.data(), k * 4, n, k, type, out.bytes.data());
   } else {
     for (int r = 0; r < n; ++r) convert_rows(DType::kF32, w.data() + r * k, k * 4, 1, k, type, out.bytes.data() + r * out.stride);
@@ -131,43 +132,50 @@ TEST_P(MatmulTest, ThreadsGiveTheSameAnswer) {
   }
 }
 
-// q4x16 (q4_tiles.h) on the levels that have it: the decode path at every batch size, K around the
-// blocks and activation groups, one to ten tiles; the GEMM path with one and two tiles per panel.
-class TiledQ4MatmulTest : public ::testing::TestWithParam<SimdLevel> {};
+// q4x16 and q8x16 (weight_tiles.h) on the levels that have them: the decode path at every batch size,
+// K around the blocks and activation groups (q8x16 takes whole blocks), one to ten tiles; the GEMM path
+// with one and two tiles per panel.
+class TiledMatmulTest : public ::testing::TestWithParam<SimdLevel> {};
 
-TEST_P(TiledQ4MatmulTest, AtEveryBatchSize) {
-  for (int m = 1; m <= kGemvMaxRows; ++m) {
-    for (int k : {32, 127, 128, 129, 161, 416, 1000}) {
-      run_case(GetParam(), 1, DType::kQ4x16, {m, k, 16 * (1 + m % 3)}, m % 2 == 0, m % 3 == 0);
+TEST_P(TiledMatmulTest, AtEveryBatchSize) {
+  for (const DType type : {DType::kQ4x16, DType::kQ8x16}) {
+    for (int m = 1; m <= kGemvMaxRows; ++m) {
+      for (int k : {32, 127, 128, 129, 160, 161, 416, 1000}) {
+        if (fits_tiles(type, 16, k)) run_case(GetParam(), 1, type, {m, k, 16 * (1 + m % 3)}, m % 2 == 0, m % 3 == 0);
+      }
     }
+    run_case(GetParam(), 1, type, {8, 3008, 160}, true, false);  // several activation chunks
+    for (const Shape& s : {Shape{37, 96, 32}, Shape{37, 608, 48}, Shape{9, 64, 160}}) run_case(GetParam(), 1, type, s, true, true);
+    run_case(GetParam(), 2, type, {8, 224, 320}, true, false);
+    run_case(GetParam(), 3, type, {50, 288, 304}, true, true);
+    run_case(GetParam(), 2, type, {200, 64, 16}, false, false);  // few columns: rows are split too
   }
-  run_case(GetParam(), 1, DType::kQ4x16, {8, 3000, 160}, true, false);  // several activation chunks
-  for (const Shape& s : {Shape{37, 67, 32}, Shape{37, 600, 48}, Shape{9, 64, 160}}) run_case(GetParam(), 1, DType::kQ4x16, s, true, true);
-  run_case(GetParam(), 2, DType::kQ4x16, {8, 200, 320}, true, false);
-  run_case(GetParam(), 3, DType::kQ4x16, {50, 260, 304}, true, true);
-  run_case(GetParam(), 2, DType::kQ4x16, {200, 40, 16}, false, false);  // few columns: rows are split too
+  run_case(GetParam(), 1, DType::kQ4x16, {37, 67, 32}, true, false);  // a partial last block (q4 only)
 }
 
-// The GEMM path converts both layouts to the same f32 panels, so a tiled weight gives q4's answer bit
-// for bit; the GEMV path sums the same integer block products in another order (within kMatmulRelTol
-// of the reference, above).
-TEST_P(TiledQ4MatmulTest, GemmEqualsQ4) {
-  const int m = 21, k = 300, n = 48;
-  const auto x = random_values(static_cast<std::size_t>(m) * k, 5);
-  const Weights q4 = make_weights(DType::kQ4, n, k, 6), tiled = make_weights(DType::kQ4x16, n, k, 6);
-  ASSERT_EQ(q4.values, tiled.values);
-  KernelContext ctx{kernels_for(GetParam()), nullptr};
-  std::vector<float> y4(static_cast<std::size_t>(m) * n), y16(y4.size());
-  const auto xv = TensorView::dense(const_cast<float*>(x.data()), DType::kF32, {m, k});
-  matmul(ctx, xv, TensorView::dense(const_cast<std::uint8_t*>(q4.bytes.data()), DType::kQ4, {n, k}), nullptr,
-         TensorView::dense(y4.data(), DType::kF32, {m, n}));
-  matmul(ctx, xv, TensorView::dense(const_cast<std::uint8_t*>(tiled.bytes.data()), DType::kQ4x16, {n, k}), nullptr,
-         TensorView::dense(y16.data(), DType::kF32, {m, n}));
-  EXPECT_EQ(y4, y16);
+// The GEMM path converts both layouts to the same f32 panels, so a tiled weight gives its row type's
+// answer bit for bit; the GEMV path sums the same integer block products in another order (within
+// kMatmulRelTol of the reference, above).
+TEST_P(TiledMatmulTest, GemmEqualsTheRowType) {
+  for (const DType type : {DType::kQ4x16, DType::kQ8x16}) {
+    SCOPED_TRACE(std::string(dtype_name(type)));
+    const int m = 21, k = 320, n = 48;
+    const auto x = random_values(static_cast<std::size_t>(m) * k, 5);
+    const Weights plain = make_weights(untiled(type), n, k, 6), tiled = make_weights(type, n, k, 6);
+    ASSERT_EQ(plain.values, tiled.values);
+    KernelContext ctx{kernels_for(GetParam()), nullptr};
+    std::vector<float> y_plain(static_cast<std::size_t>(m) * n), y_tiled(y_plain.size());
+    const auto xv = TensorView::dense(const_cast<float*>(x.data()), DType::kF32, {m, k});
+    matmul(ctx, xv, TensorView::dense(const_cast<std::uint8_t*>(plain.bytes.data()), untiled(type), {n, k}), nullptr,
+           TensorView::dense(y_plain.data(), DType::kF32, {m, n}));
+    matmul(ctx, xv, TensorView::dense(const_cast<std::uint8_t*>(tiled.bytes.data()), type, {n, k}), nullptr,
+           TensorView::dense(y_tiled.data(), DType::kF32, {m, n}));
+    EXPECT_EQ(y_plain, y_tiled);
+  }
 }
 
-// Levels without q4x16 kernels, and tiled views that are not whole tiles, are caller bugs.
-TEST_P(MatmulTest, TiledQ4WhereItCannotRunThrowsInternalError) {
+// Levels without tiled kernels, and tiled views that are not whole tiles, are caller bugs.
+TEST_P(MatmulTest, TiledWeightsWhereTheyCannotRunThrowInternalError) {
   const Weights tiled = make_weights(DType::kQ4x16, 32, 64, 7);
   std::vector<float> x(64, 1.0f), y(32);
   KernelContext ctx{kernels_for(GetParam()), nullptr};
@@ -190,14 +198,16 @@ TEST_P(MatmulTest, TiledQ4WhereItCannotRunThrowsInternalError) {
 INSTANTIATE_TEST_SUITE_P(Levels, MatmulTest, ::testing::ValuesIn(testing::supported_levels()),
                          [](const auto& info) { return std::string(simd_level_name(info.param)); });
 
-std::vector<SimdLevel> levels_with_tiled_q4() {
+std::vector<SimdLevel> levels_with_tiles() {
   std::vector<SimdLevel> levels = testing::supported_levels();
-  std::erase_if(levels, [](SimdLevel l) { return !supports_weights(*kernels_for(l), DType::kQ4x16); });
+  std::erase_if(levels, [](SimdLevel l) {
+    return !supports_weights(*kernels_for(l), DType::kQ4x16) || !supports_weights(*kernels_for(l), DType::kQ8x16);
+  });
   return levels;
 }
 // None on CPUs without AVX-512 VNNI: the loader never tiles there.
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TiledQ4MatmulTest);
-INSTANTIATE_TEST_SUITE_P(Levels, TiledQ4MatmulTest, ::testing::ValuesIn(levels_with_tiled_q4()),
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(TiledMatmulTest);
+INSTANTIATE_TEST_SUITE_P(Levels, TiledMatmulTest, ::testing::ValuesIn(levels_with_tiles()),
                          [](const auto& info) { return std::string(simd_level_name(info.param)); });
 
 TEST(MatmulChecksTest, MismatchedShapesThrowInternalError) {

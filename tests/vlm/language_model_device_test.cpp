@@ -27,9 +27,9 @@ namespace {
 using backend::Backend;
 using backend::TensorView;
 
-// The host tiles int4 weights where its kernels can (tensor/q4_tiles.h), a device gets q4 rows, and the
-// two GEMVs sum in different orders. To compare host and device bit for bit, every CPU backend here
-// runs the best kernels without q4x16, so both sides multiply the same rows with the same code.
+// The host tiles int8/int4 weights where its kernels can (tensor/weight_tiles.h), a device gets rows, and
+// the two GEMVs sum in different orders. To compare host and device bit for bit, every CPU backend here
+// runs the best kernels without tiled ones, so both sides multiply the same rows with the same code.
 backend::CpuBackendOptions untiled_cpu(unsigned threads) {
   backend::CpuBackendOptions options{.threads = threads};
   for (tensor::SimdLevel level : {tensor::SimdLevel::kAvx512Vnni, tensor::SimdLevel::kAvx512, tensor::SimdLevel::kAvx2}) {

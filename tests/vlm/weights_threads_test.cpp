@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "backend/cpu/cpu_backend.h"
-#include "tensor/q4_tiles.h"
+#include "tensor/weight_tiles.h"
 #include "vlm/test_checkpoint.h"
 #include "vlm/vlm_weights.h"
 
@@ -106,7 +106,7 @@ TEST(WeightsThreads, StoredTensorsStayReadableAfterAQuantizedLoad) {
   // Converted weights are stacked (q/k/v, gate/up), as stored they stay separate and mapped.
   const DecoderLayerWeights& l = w->language().layers[0];
   ASSERT_TRUE(l.stacked_gate_up() && l.stacked_qkv());
-  EXPECT_EQ(l.gate_up.weight.dtype, backend::DType::kQ8);
+  EXPECT_EQ(tensor::untiled(l.gate_up.weight.dtype), backend::DType::kQ8);  // tiled where the kernels take it
   EXPECT_EQ(l.gate_up.weight.rows(), 2 * c.config.text.intermediate_size);
   EXPECT_EQ(l.qkv.weight.rows(), (c.config.text.num_attention_heads + 2 * c.config.text.num_key_value_heads) *
                                      c.config.text.head_dim);
@@ -118,37 +118,43 @@ TEST(WeightsThreads, StoredTensorsStayReadableAfterAQuantizedLoad) {
   EXPECT_EQ(s.up.weight.data, ref.data);  // the mapping itself
 }
 
-// int4 on a host whose kernels multiply q4x16 (tensor/q4_tiles.h): every converted matmul weight of
-// whole tiles is loaded tiled, holding exactly the q4 rows a host without those kernels loads.
-TEST(WeightsThreads, Int4WeightsAreTiledWhereTheHostKernelsTakeThem) {
+// int8 and int4 on a host whose kernels multiply tiled weights (tensor/weight_tiles.h): every converted
+// matmul weight of whole tiles is loaded tiled, holding exactly the rows a host without those kernels
+// loads.
+TEST(WeightsThreads, QuantizedWeightsAreTiledWhereTheHostKernelsTakeThem) {
   const auto tiled_level = tensor::SimdLevel::kAvx512Vnni, rows_level = tensor::SimdLevel::kAvx512;
-  if (!tensor::cpu_supports(tiled_level)) GTEST_SKIP() << "this CPU has no q4x16 kernels (AVX-512 VNNI)";
+  if (!tensor::cpu_supports(tiled_level)) GTEST_SKIP() << "this CPU has no tiled kernels (AVX-512 VNNI)";
   const Checkpoint c("ckpt-s1-bf16-shards2");
   auto tiling = backend::make_cpu_backend({.simd_level = tiled_level, .threads = 1});
   auto plain = backend::make_cpu_backend({.simd_level = rows_level, .threads = 1});
-  ASSERT_TRUE(tiling->supports_weights(backend::DType::kQ4x16));
-  ASSERT_FALSE(plain->supports_weights(backend::DType::kQ4x16));
-  const auto tiled = VlmWeights::load(c.config, c.tensors, c.dir, WeightPrecision::kInt4, *tiling, 2);
-  const auto rows = VlmWeights::load(c.config, c.tensors, c.dir, WeightPrecision::kInt4, *plain, 2);
-  const auto a = all_views(*tiled);
-  const auto b = all_views(*rows);
-  ASSERT_EQ(a.size(), b.size());
-  int tiled_count = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const backend::TensorView& t = a[i].second;
-    const backend::TensorView& r = b[i].second;
-    if (r.dtype != backend::DType::kQ4) {
-      EXPECT_EQ(t.dtype, r.dtype) << a[i].first;
-      continue;
+  for (const WeightPrecision precision : {WeightPrecision::kInt8, WeightPrecision::kInt4}) {
+    SCOPED_TRACE(std::string(weight_precision_name(precision)));
+    const backend::DType row_type = precision == WeightPrecision::kInt8 ? backend::DType::kQ8 : backend::DType::kQ4;
+    const backend::DType tiled_type = precision == WeightPrecision::kInt8 ? backend::DType::kQ8x16 : backend::DType::kQ4x16;
+    ASSERT_TRUE(tiling->supports_weights(tiled_type));
+    ASSERT_FALSE(plain->supports_weights(tiled_type));
+    const auto tiled = VlmWeights::load(c.config, c.tensors, c.dir, precision, *tiling, 2);
+    const auto rows = VlmWeights::load(c.config, c.tensors, c.dir, precision, *plain, 2);
+    const auto a = all_views(*tiled);
+    const auto b = all_views(*rows);
+    ASSERT_EQ(a.size(), b.size());
+    int tiled_count = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const backend::TensorView& t = a[i].second;
+      const backend::TensorView& r = b[i].second;
+      if (r.dtype != row_type) {
+        EXPECT_EQ(t.dtype, r.dtype) << a[i].first;
+        continue;
+      }
+      ASSERT_EQ(t.dtype, tiled_type) << a[i].first << ": [" << r.rows() << ", " << r.cols() << "]";
+      std::vector<std::uint8_t> untiled(bytes_of(r).size());
+      tensor::untile_rows(tiled_type, t.data, t.rows(), t.cols(), untiled.data());
+      EXPECT_EQ(untiled, bytes_of(r)) << a[i].first;
+      ++tiled_count;
     }
-    ASSERT_EQ(t.dtype, backend::DType::kQ4x16) << a[i].first << ": " << r.rows() << " rows";
-    std::vector<std::uint8_t> untiled(bytes_of(r).size());
-    tensor::untile_q4_rows(t.data, t.rows(), t.cols(), untiled.data());
-    EXPECT_EQ(untiled, bytes_of(r)) << a[i].first;
-    ++tiled_count;
+    EXPECT_GE(tiled_count, 2 * 4 + 2 * 3);  // per decoder layer qkv, o, gate_up, down; per vision block
+    EXPECT_EQ(tiled->owned_bytes(), rows->owned_bytes());
   }
-  EXPECT_GE(tiled_count, 2 * 4 + 2 * 3);  // per decoder layer qkv, o, gate_up, down; per vision block
-  EXPECT_EQ(tiled->owned_bytes(), rows->owned_bytes());
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "backend/cuda/cuda_status.h"
 #include "base/error.h"
 #include "memory/fault_injection.h"
+#include "tensor/weight_tiles.h"
 
 namespace vidscope::backend {
 
@@ -179,8 +180,9 @@ class CudaBackend final : public Backend {
     check_cuda(cudaStreamSynchronize(context_.stream), "an op queued on the stream");
   }
 
-  // q4x16 is the CPU's repacking of q4 (tensor/q4_tiles.h); the device kernels read q4 rows.
-  bool supports_weights(DType dtype) const override { return dtype != DType::kQ4x16; }
+  // q4x16 and q8x16 are the CPU's repacking of q4 and q8 (tensor/weight_tiles.h); the device kernels
+  // read rows.
+  bool supports_weights(DType dtype) const override { return !tensor::is_tiled(dtype); }
 
   void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& y) override {
     if (!supports_weights(w.dtype)) throw_internal_error(name() + ": matmul: no " + std::string(tensor::dtype_name(w.dtype)) + " weights");
