@@ -6,9 +6,9 @@
 
 #include "base/error.h"
 #include "tensor/activation_int8.h"
-#include "tensor/weight_tiles.h"
 #include "tensor/tensor_buffer.h"
 #include "tensor/view_checks.h"
+#include "tensor/weight_tiles.h"
 
 namespace vidscope::tensor {
 

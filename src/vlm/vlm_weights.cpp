@@ -11,8 +11,8 @@
 #include "base/error.h"
 #include "base/thread_pool.h"
 #include "models/expected_tensors.h"
-#include "tensor/weight_tiles.h"
 #include "tensor/quantize.h"
+#include "tensor/weight_tiles.h"
 #include "tensor/worker_pool.h"
 
 namespace vidscope::vlm {
