@@ -15,17 +15,10 @@
 
 #include "tensor/activation_int8.h"
 #include "tensor/kernel_table.h"
+#include "tensor/kernels_avx512_vnni_tiles.h"
 
 namespace vidscope::tensor::kernels_avx512 {
 const KernelTable& table();
-}
-namespace vidscope::tensor::kernels_avx512_vnni_tiles {  // kernels_avx512_vnni_tiles.cpp
-void gemv_q4x16(const vidscope::tensor::GemvArgs& a);
-void gemv_q8x16(const vidscope::tensor::GemvArgs& a);
-void pack_panel_q4x16(const std::uint8_t* w, std::size_t w_stride, int n_valid, std::int64_t k_begin, std::int64_t kc,
-                      float* panel);
-void pack_panel_q8x16(const std::uint8_t* w, std::size_t w_stride, int n_valid, std::int64_t k_begin, std::int64_t kc,
-                      float* panel);
 }
 
 #pragma GCC push_options
@@ -126,11 +119,6 @@ struct Q4Rows {
   static float row_scale(const std::uint8_t*) { return 1.0f; }
 };
 
-// Activation bytes (all M rows) one pass over a range of weight rows reuses from L1: K = 8960 at
-// batch 8 is 143 KB of activations, which streamed from L2 for every weight row made the down
-// projection 3x slower per weight than the others.
-constexpr std::size_t kActivationChunkBytes = 24 * 1024;
-
 // Weight bytes requested ahead of use. The hardware prefetcher alone left a q4 row stream at half
 // the read bandwidth (the integer work per byte is high enough that the loads issue late), and it
 // restarts at every jump when the activations are cut into chunks; past the end of a chunk the
@@ -195,7 +183,7 @@ template <class Rows, int M>
 void gemv_fixed_rows(const GemvArgs& a, const Rows& rows) {
   constexpr int NB = 2;
   const std::int64_t groups = activation_groups(a.k);
-  const auto chunk = static_cast<std::int64_t>(kActivationChunkBytes / (M * kActGroupBytes));
+  const auto chunk = static_cast<std::int64_t>(kGemvActivationChunkBytes / (M * kActGroupBytes));
   for (std::int64_t g0 = 0; g0 < groups; g0 += chunk) {
     const std::int64_t g1 = g0 + chunk < groups ? g0 + chunk : groups;
     std::int64_t n = a.n_begin;
@@ -207,16 +195,7 @@ void gemv_fixed_rows(const GemvArgs& a, const Rows& rows) {
 template <class Rows>
 void gemv_int8(const GemvArgs& a) {
   const Rows rows;
-  switch (a.rows) {
-    case 1: gemv_fixed_rows<Rows, 1>(a, rows); break;
-    case 2: gemv_fixed_rows<Rows, 2>(a, rows); break;
-    case 3: gemv_fixed_rows<Rows, 3>(a, rows); break;
-    case 4: gemv_fixed_rows<Rows, 4>(a, rows); break;
-    case 5: gemv_fixed_rows<Rows, 5>(a, rows); break;
-    case 6: gemv_fixed_rows<Rows, 6>(a, rows); break;
-    case 7: gemv_fixed_rows<Rows, 7>(a, rows); break;
-    default: gemv_fixed_rows<Rows, 8>(a, rows); break;
-  }
+  with_gemv_rows(a.rows, [&]<int M>() { gemv_fixed_rows<Rows, M>(a, rows); });
 }
 
 }  // namespace
@@ -228,7 +207,7 @@ const KernelTable& table() {
     t.gemv_int8[static_cast<int>(DType::kQ8)] = &gemv_int8<Q8Rows>;
     t.gemv_int8[static_cast<int>(DType::kQ4)] = &gemv_int8<Q4Rows>;
     // Tiled weights run only here: their GEMVs have no f32 variant, and their panels are two tiles wide.
-    if (t.gemm_nr == 2 * 16) {
+    if (t.gemm_nr == kernels_avx512_vnni_tiles::kTiledPanelColumns) {
       t.gemv_int8[static_cast<int>(DType::kQ4x16)] = &kernels_avx512_vnni_tiles::gemv_q4x16;
       t.pack_panel[static_cast<int>(DType::kQ4x16)] = &kernels_avx512_vnni_tiles::pack_panel_q4x16;
       t.gemv_int8[static_cast<int>(DType::kQ8x16)] = &kernels_avx512_vnni_tiles::gemv_q8x16;

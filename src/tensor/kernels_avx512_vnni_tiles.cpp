@@ -15,8 +15,7 @@
 #include <cstring>
 
 #include "tensor/activation_int8.h"
-#include "tensor/kernel_table.h"
-#include "tensor/weight_tiles.h"
+#include "tensor/kernels_avx512_vnni_tiles.h"
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")
@@ -25,8 +24,8 @@ namespace vidscope::tensor::kernels_avx512_vnni_tiles {
 
 namespace {
 
-// Activation bytes (all M rows) one pass over the tiles reuses from L1, as in the row-major kernel.
-constexpr std::size_t kActivationChunkBytes = 24 * 1024;
+static_assert(kTileBlock == kActBlock, "a weight block meets one block of int8 activations");
+
 // Weight blocks requested ahead of use (q4: 288 bytes each, q8: 512); past the end of a chunk, the
 // prefetch runs on into the same chunk of the next tile.
 constexpr std::int64_t kPrefetchBlocks = 16;
@@ -41,6 +40,12 @@ inline __m512 broadcast_f32(const std::uint8_t* p) {
   float v;
   std::memcpy(&v, p, sizeof(v));
   return _mm512_set1_ps(v);
+}
+
+// Value 4s + u of each of 16 rows as a signed int32 lane, from their unsigned codes (code + offset).
+inline __m512i signed_codes(__m512i codes, int u, int offset) {
+  const __m512i byte = _mm512_and_si512(_mm512_srli_epi32(codes, 8 * u), _mm512_set1_epi32(0xff));
+  return _mm512_sub_epi32(byte, _mm512_set1_epi32(offset));
 }
 
 // One block of 16 rows: their codes as 8 vectors of 4 values per row (vector s: values 4s..4s+3), as
@@ -62,10 +67,7 @@ struct Q4Tiles {
     }
   }
   __m512 block_scale(__m512 x_scale) const { return _mm512_mul_ps(scale, x_scale); }
-  // The signed code in the low byte of each lane: value index 4s + u.
-  __m512i code(int s, int u) const {
-    return _mm512_sub_epi32(_mm512_and_si512(_mm512_srli_epi32(codes[s], 8 * u), _mm512_set1_epi32(0xff)), _mm512_set1_epi32(8));
-  }
+  __m512i code(int s, int u) const { return signed_codes(codes[s], u, activation_weight_offset(DType::kQ4x16)); }
   __m512 value_scale() const { return scale; }
 };
 
@@ -80,9 +82,7 @@ struct Q8Tiles {
     for (int s = 0; s < 8; ++s) codes[s] = _mm512_xor_si512(_mm512_loadu_si512(block + 64 * s), sign);
   }
   static __m512 block_scale(__m512 x_scale) { return x_scale; }
-  __m512i code(int s, int u) const {
-    return _mm512_sub_epi32(_mm512_and_si512(_mm512_srli_epi32(codes[s], 8 * u), _mm512_set1_epi32(0xff)), _mm512_set1_epi32(128));
-  }
+  __m512i code(int s, int u) const { return signed_codes(codes[s], u, activation_weight_offset(DType::kQ8x16)); }
 };
 
 // Tiles [t_begin, t_end) against all M rows of x over weight blocks [b_begin, b_end). The first chunk
@@ -138,8 +138,8 @@ void gemv_tiles(const GemvArgs& a, std::int64_t t_begin, std::int64_t t_end, std
 
 template <class Tiles, int M>
 void gemv_fixed_rows(const GemvArgs& a) {
-  const std::int64_t blocks = (a.k + 31) / 32;
-  const std::int64_t groups_per_chunk = static_cast<std::int64_t>(kActivationChunkBytes / (M * kActGroupBytes));
+  const std::int64_t blocks = (a.k + kTileBlock - 1) / kTileBlock;
+  const std::int64_t groups_per_chunk = static_cast<std::int64_t>(kGemvActivationChunkBytes / (M * kActGroupBytes));
   const std::int64_t chunk = kActBlocksPerGroup * (groups_per_chunk > 0 ? groups_per_chunk : 1);
   // matmul.cpp splits the rows at multiples of 16 and tiled weights have whole tiles only.
   const std::int64_t t_begin = a.n_begin / kTileRows, t_end = a.n_end / kTileRows;
@@ -150,16 +150,7 @@ void gemv_fixed_rows(const GemvArgs& a) {
 
 template <class Tiles>
 void gemv_int8(const GemvArgs& a) {
-  switch (a.rows) {
-    case 1: gemv_fixed_rows<Tiles, 1>(a); break;
-    case 2: gemv_fixed_rows<Tiles, 2>(a); break;
-    case 3: gemv_fixed_rows<Tiles, 3>(a); break;
-    case 4: gemv_fixed_rows<Tiles, 4>(a); break;
-    case 5: gemv_fixed_rows<Tiles, 5>(a); break;
-    case 6: gemv_fixed_rows<Tiles, 6>(a); break;
-    case 7: gemv_fixed_rows<Tiles, 7>(a); break;
-    default: gemv_fixed_rows<Tiles, 8>(a); break;
-  }
+  with_gemv_rows(a.rows, [&]<int M>() { gemv_fixed_rows<Tiles, M>(a); });
 }
 
 // The GEMM panel ([kc][32] f32, k-major; matmul.cpp): two tiles side by side, each k of a tile one
@@ -170,7 +161,7 @@ void gemv_int8(const GemvArgs& a) {
 template <class Tiles>
 void pack_panel(const std::uint8_t* w, std::size_t w_stride, int n_valid, std::int64_t k_begin, std::int64_t kc,
                 float* panel) {
-  constexpr int kNr = 32;
+  constexpr int kNr = kTiledPanelColumns;
   const std::size_t tile_bytes = w_stride * kTileRows;
   for (int half = 0; half < kNr / kTileRows; ++half) {
     float* out = panel + half * kTileRows;
@@ -181,8 +172,8 @@ void pack_panel(const std::uint8_t* w, std::size_t w_stride, int n_valid, std::i
     const std::uint8_t* tile = w + static_cast<std::size_t>(half) * tile_bytes;
     __m512 row_scale = _mm512_setzero_ps();
     if constexpr (Tiles::kRowScales) row_scale = _mm512_loadu_ps(tile);
-    for (std::int64_t k0 = 0; k0 < kc; k0 += 32) {
-      const Tiles block(tile + Tiles::kHeaderBytes + static_cast<std::size_t>((k_begin + k0) / 32) * Tiles::kBlockBytes);
+    for (std::int64_t k0 = 0; k0 < kc; k0 += kTileBlock) {
+      const Tiles block(tile + Tiles::kHeaderBytes + static_cast<std::size_t>((k_begin + k0) / kTileBlock) * Tiles::kBlockBytes);
       __m512 scale = row_scale;
       if constexpr (!Tiles::kRowScales) scale = block.value_scale();
       for (int s = 0; s < 8; ++s) {

@@ -14,7 +14,7 @@ namespace {
 // where each part of each row goes in the tiled layout (weight_tiles.h).
 template <class Piece>
 void for_each_piece(DType type, std::int64_t cols, Piece piece) {
-  const auto blocks = static_cast<std::size_t>((cols + 31) / 32);
+  const auto blocks = static_cast<std::size_t>((cols + kTileBlock - 1) / kTileBlock);
   for (std::size_t r = 0; r < kTileRows; ++r) {
     if (type == DType::kQ8x16) piece(r, 4 * r, 0, kQ8ScaleBytes);
     for (std::size_t b = 0; b < blocks; ++b) {
@@ -23,7 +23,7 @@ void for_each_piece(DType type, std::int64_t cols, Piece piece) {
         piece(r, tile_block + 2 * r, row_block, 2);
         for (std::size_t s = 0; s < 4; ++s) piece(r, tile_block + kQ4TileScaleBytes + 64 * s + 4 * r, row_block + 2 + 4 * s, 4);
       } else {
-        const std::size_t tile_block = kQ8TileScaleBytes + b * kQ8TileBlockBytes, row_block = kQ8ScaleBytes + 32 * b;
+        const std::size_t tile_block = kQ8TileScaleBytes + b * kQ8TileBlockBytes, row_block = kQ8ScaleBytes + static_cast<std::size_t>(kTileBlock) * b;
         for (std::size_t s = 0; s < 8; ++s) piece(r, tile_block + 64 * s + 4 * r, row_block + 4 * s, 4);
       }
     }

@@ -24,10 +24,11 @@
 namespace vidscope::tensor {
 
 inline constexpr std::int64_t kTileRows = 16;
+inline constexpr std::int64_t kTileBlock = kQ4BlockSize;  // values per block, q8x16 included
 inline constexpr std::size_t kQ4TileBlockBytes = kTileRows * kQ4BlockBytes;
 inline constexpr std::size_t kQ4TileScaleBytes = 2 * kTileRows;
 inline constexpr std::size_t kQ8TileScaleBytes = kTileRows * kQ8ScaleBytes;
-inline constexpr std::size_t kQ8TileBlockBytes = kTileRows * 32;
+inline constexpr std::size_t kQ8TileBlockBytes = kTileRows * kTileBlock;
 
 constexpr bool is_tiled(DType type) { return type == DType::kQ4x16 || type == DType::kQ8x16; }
 // The row type a tiled type rearranges (q4 or q8); any other type itself.
@@ -37,7 +38,7 @@ constexpr DType untiled(DType type) {
 // Whether a [rows, cols] weight can take the tiled `type` (whole tiles; q8x16: whole blocks).
 constexpr bool fits_tiles(DType type, std::int64_t rows, std::int64_t cols) {
   if (rows <= 0 || rows % kTileRows != 0 || cols <= 0) return false;
-  return type == DType::kQ4x16 || (type == DType::kQ8x16 && cols % 32 == 0);
+  return type == DType::kQ4x16 || (type == DType::kQ8x16 && cols % kTileBlock == 0);
 }
 
 // Repacks `rows` rows of `cols` values of untiled(type) in place into the tiled `type`. Throws

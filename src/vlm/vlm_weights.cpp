@@ -210,10 +210,11 @@ struct VlmWeights::Builder {
     for (const auto* w : weights) {
       if (tensor_dtype(w->dtype) != stored || w->shape.at(1) != cols) return std::nullopt;  // never in real checkpoints
     }
-    // Tiled only if every part is whole tiles (each part is converted on its own).
-    const bool whole_tiles = std::all_of(weights.begin(), weights.end(),
-                                         [](const auto* w) { return w->shape.at(0) % tensor::kTileRows == 0; });
-    const DType target = linear_type(stored, whole_tiles ? tensor::kTileRows : 0, cols);
+    // Each part is converted on its own, so the stack is tiled only if every part can be.
+    DType target = linear_type(stored, weights.front()->shape.at(0), cols);
+    for (const auto* w : weights) {
+      if (linear_type(stored, w->shape.at(0), cols) != target) target = tensor::untiled(target);
+    }
     if (!placing && target == stored) return std::nullopt;
     Linear l;
     l.weight = joined(weights, cols, target);
